@@ -1,0 +1,34 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/**
+ * The dependency direction of DESIGN.md: api → services → store | scheduler | runtime → core.
+ * Each entry forbids a folder from importing the folders listed.
+ */
+const layerRules = [
+  { from: 'src/core/**', forbid: ['**/store/**', '**/services/**', '**/scheduler/**', '**/worker/**', '**/runtime/**', '**/api/**', '**/cli/**'] },
+  { from: 'src/store/**', forbid: ['**/services/**', '**/scheduler/**', '**/worker/**', '**/runtime/**', '**/api/**', '**/cli/**'] },
+  { from: 'src/runtime/**', forbid: ['**/store/**', '**/services/**', '**/scheduler/**', '**/api/**', '**/cli/**'] },
+  { from: 'src/scheduler/**', forbid: ['**/services/**', '**/api/**', '**/cli/**', '**/worker/**'] },
+  { from: 'src/worker/**', forbid: ['**/store/**', '**/services/**', '**/scheduler/**', '**/api/**', '**/cli/**'] },
+  { from: 'src/services/**', forbid: ['**/api/**', '**/cli/**'] },
+  { from: 'src/api/tork/**', forbid: ['**/api/zoe/**', '**/api/zeroboot/**', '**/api/cockpit/**', '**/api/ewms/**', '**/store/**'] },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  ...layerRules.map(({ from, forbid }) => ({
+    files: [from],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: forbid.map((group) => ({ group: [group], message: 'This import breaks the dependency direction of DESIGN.md.' })) }],
+    },
+  })),
+);

@@ -1,0 +1,144 @@
+/**
+ * The definition of a `pipeline` job: an ordered list of tasks, some of which fan
+ * out (`parallel`, `each`) or start a child job (`subjob`). The Tork dialect parses
+ * YAML/JSON into this shape; the core runs it. Field names follow Tork because they
+ * are the vocabulary pipeline users already know. String fields may hold `{{ … }}`
+ * expressions that are evaluated when the task is scheduled.
+ */
+
+/** Resource limits as written by users: `cpus` like "0.5", `memory` like "100m" or "1g". */
+export interface PipelineLimits {
+  cpus?: string;
+  memory?: string;
+}
+
+export interface PipelineRetry {
+  /** How many times a failed task is tried again (1..10). */
+  limit: number;
+}
+
+export interface PipelineMount {
+  type: 'volume' | 'bind' | 'tmpfs';
+  source?: string;
+  target?: string;
+  opts?: Record<string, string>;
+}
+
+export interface PipelineRegistry {
+  username?: string;
+  password?: string;
+}
+
+/** A `pre` or `post` task: runs in the same work area as its main task. */
+export interface PipelineAuxTask {
+  name: string;
+  description?: string;
+  image?: string;
+  run?: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  registry?: PipelineRegistry;
+  env?: Record<string, string>;
+  files?: Record<string, string>;
+  /** Go duration, e.g. "5s". */
+  timeout?: string;
+}
+
+export interface PipelineProbe {
+  path: string;
+  port: number;
+  timeout?: string;
+}
+
+export interface PipelineSidecar extends PipelineAuxTask {
+  probe?: PipelineProbe;
+}
+
+export interface PipelineWebhook {
+  url: string;
+  headers?: Record<string, string>;
+  /** `job.StateChange` (default), `job.Progress`, `task.StateChange` or `task.Progress`. */
+  event?: string;
+  /** Expression; the webhook is called only when it is true. */
+  if?: string;
+}
+
+export interface PipelinePermission {
+  user?: string;
+  role?: string;
+}
+
+export interface PipelineEach {
+  /** Expression that evaluates to a list. */
+  list: string;
+  task: PipelineTask;
+  /** Name the item is exposed under (`<var>.index`, `<var>.value`); default `item`. */
+  var?: string;
+  /** At most this many items run at once; 0 means no limit. */
+  concurrency?: number;
+}
+
+export interface PipelineSubjob {
+  name: string;
+  description?: string;
+  tasks: PipelineTask[];
+  inputs?: Record<string, string>;
+  secrets?: Record<string, string>;
+  autoDelete?: { after: string };
+  output?: string;
+  /** A detached subjob is started and then left to run on its own. */
+  detached?: boolean;
+  webhooks?: PipelineWebhook[];
+}
+
+export interface PipelineTask {
+  name: string;
+  description?: string;
+  image?: string;
+  run?: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  registry?: PipelineRegistry;
+  env?: Record<string, string>;
+  files?: Record<string, string>;
+  queue?: string;
+  pre?: PipelineAuxTask[];
+  post?: PipelineAuxTask[];
+  sidecars?: PipelineSidecar[];
+  mounts?: PipelineMount[];
+  networks?: string[];
+  retry?: PipelineRetry;
+  limits?: PipelineLimits;
+  timeout?: string;
+  var?: string;
+  if?: string;
+  parallel?: { tasks: PipelineTask[] };
+  each?: PipelineEach;
+  subjob?: PipelineSubjob;
+  gpus?: string;
+  tags?: string[];
+  workdir?: string;
+  priority?: number;
+}
+
+export interface PipelineDefaults {
+  retry?: PipelineRetry;
+  limits?: PipelineLimits;
+  timeout?: string;
+  queue?: string;
+  priority?: number;
+}
+
+export interface PipelineDefinition {
+  name: string;
+  description?: string;
+  tags?: string[];
+  tasks: PipelineTask[];
+  inputs?: Record<string, string>;
+  secrets?: Record<string, string>;
+  output?: string;
+  defaults?: PipelineDefaults;
+  webhooks?: PipelineWebhook[];
+  permissions?: PipelinePermission[];
+  autoDelete?: { after: string };
+}
