@@ -1,0 +1,102 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of Gantry, with its unit and default. Loaded once by
+ * `loadConfig` (defaults, then gantry.yaml, then GANTRY_* environment, then
+ * flags), validated, frozen and passed down. Nothing else reads process.env.
+ */
+export const configSchema = z
+  .object({
+    /** Address the HTTP server listens on. Default loopback only. */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** TCP port of the HTTP server (all five APIs share it). 0 picks a free port. */
+    port: z.number().int().min(0).max(65535).default(5001),
+    /** Directory for the SQLite database, task work areas and keys. Created if missing. */
+    dataDir: z.string().min(1).default('.gantry'),
+    /**
+     * Database URL. Unset: SQLite in `<dataDir>/gantry.db`. `postgres://…` selects
+     * PostgreSQL; `sqlite:<path>` an explicit SQLite file.
+     */
+    database: z.string().min(1).optional(),
+    /** Base URL of the server that CLI client commands talk to. */
+    server: z.string().url().default('http://127.0.0.1:5001'),
+    /** pino log level of the server. */
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    api: z
+      .object({
+        /** Largest request body accepted, in bytes (Tork's default is 500K). */
+        bodyLimitBytes: z.number().int().positive().default(500 * 1024),
+      })
+      .prefault({}),
+    worker: z
+      .object({
+        /** Start the in-process worker with the server. */
+        enabled: z.boolean().default(true),
+        /** Node name shown by `GET /nodes`. */
+        name: z.string().min(1).default('local'),
+        /** Queues this worker serves. */
+        queues: z.array(z.string().min(1)).min(1).default(['default']),
+        /** Most tasks run at once on this worker. */
+        maxTasks: z.number().int().positive().default(8),
+        /** Milliseconds between heartbeats (with cpu percent). */
+        heartbeatMs: z.number().int().positive().default(10_000),
+      })
+      .prefault({}),
+    scheduler: z
+      .object({
+        /** Milliseconds between scheduler passes when no event wakes it. */
+        tickMs: z.number().int().positive().default(1_000),
+        /** A node missing heartbeats for this many milliseconds is DOWN and its tasks are re-queued. */
+        nodeTimeoutMs: z.number().int().positive().default(60_000),
+        /** First retry delay in milliseconds; doubles per attempt (retry backoff). */
+        retryBackoffMs: z.number().int().nonnegative().default(1_000),
+        /** Upper bound of the retry delay in milliseconds. */
+        retryBackoffMaxMs: z.number().int().nonnegative().default(60_000),
+      })
+      .prefault({}),
+    runtime: z
+      .object({
+        /** `auto` uses bubblewrap when installed, else util-linux unshare. */
+        sandbox: z.enum(['auto', 'bwrap', 'unshare']).default('auto'),
+        /** Host uid tasks run as when Gantry runs as root. */
+        runAsUid: z.number().int().nonnegative().default(65534),
+        /** Host gid tasks run as when Gantry runs as root. */
+        runAsGid: z.number().int().nonnegative().default(65534),
+        /** Memory cap in bytes for a task that sets no `limits.memory`. */
+        defaultMemoryBytes: z.number().int().positive().default(2 * 1024 ** 3),
+        /** Most processes a task may have at once. */
+        defaultPids: z.number().int().positive().default(256),
+        /** Bytes kept of a task's output file ($TORK_OUTPUT). */
+        outputCapBytes: z.number().int().positive().default(64 * 1024),
+        /** Longest log line kept, in bytes; longer lines are cut and marked. */
+        logLineCapBytes: z.number().int().positive().default(16 * 1024),
+        /** Bytes of log kept per task; later lines are dropped and the log says so. */
+        logCapBytes: z.number().int().positive().default(8 * 1024 ** 2),
+        /** Image name → root file system directory used for tasks with that image. */
+        images: z.record(z.string(), z.string()).default({}),
+        /** Allow `bind` mounts of host paths into tasks (Tork's default is off too). */
+        allowBindMounts: z.boolean().default(false),
+      })
+      .prefault({}),
+    shutdown: z
+      .object({
+        /** On SIGTERM, running tasks get this many milliseconds to finish before they are cancelled. */
+        graceMs: z.number().int().nonnegative().default(10_000),
+      })
+      .prefault({}),
+    webhooks: z
+      .object({
+        /** Attempts per webhook call (first try included). */
+        attempts: z.number().int().positive().default(5),
+        /** Milliseconds before the first retry; doubles per attempt. */
+        backoffMs: z.number().int().nonnegative().default(1_000),
+        /** Milliseconds a webhook call may take. */
+        timeoutMs: z.number().int().positive().default(10_000),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type GantryConfig = z.infer<typeof configSchema>;
+/** What a source (file, environment, flags) may set: any part of the config. */
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,62 @@
+/**
+ * What a worker needs to run one task: the steps and their sandbox settings.
+ * Built by the services when a task is queued, stored with the task, shipped to a
+ * node inside an assignment, and handed to a runtime as is.
+ */
+
+export interface RunMount {
+  type: 'volume' | 'bind' | 'tmpfs';
+  /** Host path for `bind`; unused otherwise. */
+  source?: string;
+  /** Path inside the sandbox. */
+  target: string;
+  readOnly?: boolean;
+}
+
+export interface RunLimits {
+  /** Fraction of CPUs, e.g. 0.5 or 2. Unset: no cpu limit. */
+  cpus?: number;
+  /** Bytes of memory. Unset: the runtime's default cap. */
+  memoryBytes?: number;
+  /** Maximum number of processes/threads. Unset: the runtime's default. */
+  pids?: number;
+}
+
+export interface RunStep {
+  /** `pre`, `main` or `post`: pre and post steps log under their own name. */
+  role: 'pre' | 'main' | 'post';
+  name: string;
+  /** Recorded, and resolved to a root file system where one is configured. */
+  image?: string;
+  /** A shell script; run as `entrypoint` (default `sh -c`) plus the script. */
+  run?: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  env: Record<string, string>;
+  /** Files written into the working directory before the step starts (name → contents). */
+  files: Record<string, string>;
+  /** Kill the step after this many milliseconds. Unset: no timeout. */
+  timeoutMs?: number;
+}
+
+export interface RunSpec {
+  steps: RunStep[];
+  mounts: RunMount[];
+  limits: RunLimits;
+  /** Give the task the host's network; otherwise it has none (only a loopback). */
+  network: boolean;
+  /** Working directory inside the sandbox; default the runtime's work dir. */
+  workdir?: string;
+}
+
+export type RunEnd = 'exited' | 'timeout' | 'cancelled' | 'oom' | 'error';
+
+export interface RunOutcome {
+  /** How the task ended. `exited` with exitCode 0 is success. */
+  end: RunEnd;
+  exitCode: number | null;
+  /** What the task wrote to its output file ($TORK_OUTPUT), capped. */
+  output?: string;
+  /** Human-readable reason for a failure, e.g. "exit code 1" or "timed out after 5s". */
+  error?: string;
+}

@@ -1,0 +1,55 @@
+import type { RunOutcome, RunSpec } from './run-spec.js';
+
+/**
+ * The protocol between the server and a worker (node agent). The in-process
+ * worker uses it through a direct implementation; a worker on another machine
+ * uses the same calls over HTTP. A worker never touches the database.
+ */
+
+export interface NodeRegistration {
+  name: string;
+  hostname: string;
+  version: string;
+  queues: string[];
+  maxTasks: number;
+  capacityCpus: number;
+  capacityMemoryBytes: number;
+  labels: Record<string, string>;
+}
+
+export interface Assignment {
+  taskId: string;
+  jobId: string;
+  attempt: number;
+  spec: RunSpec;
+}
+
+export type WorkerMessage =
+  | { type: 'run'; assignment: Assignment }
+  | { type: 'cancel'; taskId: string; attempt: number };
+
+export type TaskReport =
+  | { type: 'started'; taskId: string; attempt: number; backendId: string; at: number }
+  | { type: 'log'; taskId: string; attempt: number; contents: string; at: number }
+  | { type: 'progress'; taskId: string; attempt: number; percent: number; at: number }
+  | { type: 'finished'; taskId: string; attempt: number; outcome: RunOutcome; at: number };
+
+export interface Heartbeat {
+  cpuPercent: number;
+  /** Task ids (with attempts) the node is running right now. */
+  running: Array<{ taskId: string; attempt: number }>;
+}
+
+/** What a worker can ask of the server. */
+export interface WorkerLink {
+  register(registration: NodeRegistration): Promise<{ nodeId: string }>;
+  heartbeat(nodeId: string, beat: Heartbeat): Promise<void>;
+  /**
+   * Waits up to `waitMs` for messages addressed to this node and returns them
+   * (possibly none). At most `max` run messages are returned.
+   */
+  receive(nodeId: string, options: { max: number; waitMs: number; signal?: AbortSignal }): Promise<WorkerMessage[]>;
+  /** Reports, in order; the server applies them as one batch. */
+  report(nodeId: string, reports: TaskReport[]): Promise<void>;
+  deregister(nodeId: string): Promise<void>;
+}

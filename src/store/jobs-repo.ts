@@ -1,0 +1,159 @@
+import type { Updateable } from 'kysely';
+import type { Job, Page } from '../core/model.js';
+import type { JobState } from '../core/states.js';
+import { containsInsensitive, type Db } from './dialect.js';
+import { jobFromRow } from './mappers.js';
+import type { JobRow } from './tables.js';
+
+export type NewJob = Omit<Job, 'numId'>;
+
+/** Fields a service may change after insert. */
+export type JobPatch = Partial<
+  Pick<
+    Job,
+    | 'state'
+    | 'position'
+    | 'result'
+    | 'error'
+    | 'progress'
+    | 'context'
+    | 'scheduledAt'
+    | 'startedAt'
+    | 'completedAt'
+    | 'failedAt'
+    | 'cancelledAt'
+    | 'taskCount'
+  >
+>;
+
+function patchToRow(patch: JobPatch): Updateable<JobRow> {
+  const row: Updateable<JobRow> = {};
+  if (patch.state !== undefined) row.state = patch.state;
+  if (patch.position !== undefined) row.position = patch.position;
+  if (patch.result !== undefined) row.result = patch.result;
+  if (patch.error !== undefined) row.error = patch.error;
+  if (patch.progress !== undefined) row.progress = patch.progress;
+  if (patch.context !== undefined) row.context = JSON.stringify(patch.context);
+  if (patch.scheduledAt !== undefined) row.scheduled_at = patch.scheduledAt;
+  if (patch.startedAt !== undefined) row.started_at = patch.startedAt;
+  if (patch.completedAt !== undefined) row.completed_at = patch.completedAt;
+  if (patch.failedAt !== undefined) row.failed_at = patch.failedAt;
+  if (patch.cancelledAt !== undefined) row.cancelled_at = patch.cancelledAt;
+  if (patch.taskCount !== undefined) row.task_count = patch.taskCount;
+  return row;
+}
+
+export async function insert(db: Db, job: NewJob): Promise<Job> {
+  const row = await db
+    .insertInto('jobs')
+    .values({
+      id: job.id,
+      kind: job.kind,
+      owner: job.owner,
+      name: job.name,
+      description: job.description,
+      state: job.state,
+      priority: job.priority,
+      queue: job.queue,
+      tags: JSON.stringify(job.tags),
+      definition: JSON.stringify(job.definition),
+      inputs: JSON.stringify(job.inputs),
+      secrets: JSON.stringify(job.secrets),
+      context: JSON.stringify(job.context),
+      position: job.position,
+      task_count: job.taskCount,
+      result: job.result,
+      error: job.error,
+      progress: job.progress,
+      parent_job_id: job.parentJobId,
+      parent_task_id: job.parentTaskId,
+      scheduled_job_id: job.scheduledJobId,
+      search_text: [job.name, job.description ?? '', ...job.tags].join('\n'),
+      created_at: job.createdAt,
+      scheduled_at: job.scheduledAt,
+      started_at: job.startedAt,
+      completed_at: job.completedAt,
+      failed_at: job.failedAt,
+      cancelled_at: job.cancelledAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return jobFromRow(row);
+}
+
+export async function get(db: Db, id: string): Promise<Job | undefined> {
+  const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? jobFromRow(row) : undefined;
+}
+
+export async function getMany(db: Db, ids: readonly string[]): Promise<Job[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('jobs').selectAll().where('id', 'in', ids).execute();
+  return rows.map(jobFromRow);
+}
+
+/**
+ * Applies `patch` if the job is still in `expected` state (optimistic guard).
+ * Returns false when another writer moved it first.
+ */
+export async function update(db: Db, id: string, expected: JobState, patch: JobPatch): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set(patchToRow(patch))
+    .where('id', '=', id)
+    .where('state', '=', expected)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export interface JobListQuery {
+  page: number;
+  size: number;
+  /** Case-insensitive text matched against name, description and tags. */
+  q?: string;
+  kind?: Job['kind'];
+  /** Only top-level jobs (not subjobs). */
+  topLevelOnly?: boolean;
+}
+
+/** Most recent first. */
+export async function list(db: Db, query: JobListQuery): Promise<Page<Job>> {
+  let base = db.selectFrom('jobs');
+  if (query.kind) base = base.where('kind', '=', query.kind);
+  if (query.topLevelOnly) base = base.where('parent_job_id', 'is', null);
+  if (query.q) {
+    for (const term of query.q.trim().split(/\s+/).filter(Boolean)) {
+      base = base.where(containsInsensitive('search_text', term));
+    }
+  }
+  const { count } = await base.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+  const rows = await base
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('num_id', 'desc')
+    .limit(query.size)
+    .offset((query.page - 1) * query.size)
+    .execute();
+  const totalItems = Number(count);
+  return {
+    items: rows.map(jobFromRow),
+    number: query.page,
+    size: rows.length,
+    totalPages: Math.ceil(totalItems / query.size),
+    totalItems,
+  };
+}
+
+export async function countByState(db: Db, state: JobState): Promise<number> {
+  const { count } = await db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('state', '=', state)
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
+export async function listByStates(db: Db, states: readonly JobState[]): Promise<Job[]> {
+  const rows = await db.selectFrom('jobs').selectAll().where('state', 'in', states).execute();
+  return rows.map(jobFromRow);
+}

@@ -1,0 +1,39 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { GantryError } from '../core/errors.js';
+import type { SqlDialect } from './dialect.js';
+import * as m0001 from './migrations/0001-initial.js';
+
+type MigrationModule = { up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> };
+
+/** Numbered, in order. Migrations are code and run at start-up. */
+const MIGRATIONS: Record<string, MigrationModule> = {
+  '0001-initial': m0001,
+};
+
+class CodeMigrations implements MigrationProvider {
+  constructor(private readonly dialect: SqlDialect) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, module] of Object.entries(MIGRATIONS)) {
+      out[name] = { up: (db) => module.up(db, this.dialect) };
+    }
+    return out;
+  }
+}
+
+export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: new CodeMigrations(dialect),
+    migrationTableName: 'gantry_migrations',
+    migrationLockTableName: 'gantry_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new GantryError('unavailable', `database migration ${failed} failed: ${(error as Error).message ?? String(error)}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { GantryError } from '../core/errors.js';
+import type { Db, SqlDialect } from './dialect.js';
+import { migrateToLatest } from './migrate.js';
+
+export interface Store {
+  db: Db;
+  dialect: SqlDialect;
+  /** Where the data lives, for logs: a file path or a URL without its password. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** `postgres://…`, `postgresql://…`, `sqlite:<path>`, or unset for `<dataDir>/gantry.db`. */
+  database?: string;
+  dataDir: string;
+  /** Connections in the PostgreSQL pool. */
+  poolSize?: number;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres';
+  }
+}
+
+function openSqlite(path: string): Store {
+  let sqlite: SQLite.Database;
+  try {
+    sqlite = new SQLite(path);
+  } catch (error) {
+    throw new GantryError('unavailable', `cannot open SQLite database ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  // WAL lets readers run beside the single writer; NORMAL sync is durable across
+  // process crashes (the case SIGKILL tests), at the cost of the last commit on power loss.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db: Db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+}
+
+function openPostgres(url: string, poolSize: number): Store {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // int8 (epoch milliseconds, serial ids) as JS numbers: all fit below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', location: redactUrl(url), close: () => db.destroy() };
+}
+
+/** Opens the configured database and brings its schema up to date. */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const url = options.database;
+  let store: Store;
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    store = openPostgres(url, options.poolSize ?? 10);
+  } else if (url && !url.startsWith('sqlite:')) {
+    throw new GantryError('invalid_input', `database URL must start with postgres://, postgresql:// or sqlite: (got "${url.split(':')[0]}:…")`);
+  } else {
+    mkdirSync(options.dataDir, { recursive: true });
+    store = openSqlite(url ? url.slice('sqlite:'.length) : join(options.dataDir, 'gantry.db'));
+  }
+  try {
+    await migrateToLatest(store.db as never, store.dialect);
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    if (error instanceof GantryError) throw error;
+    throw new GantryError('unavailable', `cannot reach the database at ${store.location}: ${(error as Error).message}`, { cause: error });
+  }
+  return store;
+}

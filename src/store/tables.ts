@@ -1,0 +1,128 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Row shapes of every table. Times are epoch milliseconds; JSON columns hold text
+ * (SQLite has no JSON type and we keep one representation for both databases).
+ */
+
+export interface JobRow {
+  num_id: Generated<number>;
+  id: string;
+  kind: string;
+  owner: string;
+  name: string;
+  description: string | null;
+  state: string;
+  priority: number;
+  queue: string;
+  tags: string;
+  definition: string;
+  inputs: string;
+  secrets: string;
+  context: string;
+  position: number;
+  task_count: number;
+  result: string | null;
+  error: string | null;
+  progress: number;
+  parent_job_id: string | null;
+  parent_task_id: string | null;
+  scheduled_job_id: string | null;
+  search_text: string;
+  created_at: number;
+  scheduled_at: number | null;
+  started_at: number | null;
+  completed_at: number | null;
+  failed_at: number | null;
+  cancelled_at: number | null;
+}
+
+export interface TaskRow {
+  id: string;
+  job_id: string;
+  parent_id: string | null;
+  position: number;
+  sibling_index: number;
+  kind: string;
+  name: string;
+  description: string | null;
+  state: string;
+  definition: string;
+  run_spec: string | null;
+  queue: string;
+  priority: number;
+  attempt: number;
+  retry_limit: number;
+  node_id: string | null;
+  backend_id: string | null;
+  exit_code: number | null;
+  error: string | null;
+  result: string | null;
+  progress: number;
+  completions: number;
+  size: number;
+  subjob_id: string | null;
+  created_at: number;
+  enqueued_at: number;
+  run_after: number;
+  scheduled_at: number | null;
+  started_at: number | null;
+  completed_at: number | null;
+  failed_at: number | null;
+}
+
+export interface TaskLogRow {
+  id: Generated<number>;
+  task_id: string;
+  job_id: string;
+  number: number;
+  contents: string;
+  created_at: number;
+}
+
+export interface NodeRow {
+  id: string;
+  name: string;
+  hostname: string;
+  version: string;
+  private_queue: string;
+  queues: string;
+  status: string;
+  cpu_percent: number;
+  max_tasks: number;
+  capacity_cpus: number;
+  capacity_memory_bytes: number;
+  labels: string;
+  task_count: number;
+  started_at: number;
+  last_heartbeat_at: number;
+}
+
+export interface QueueRow {
+  name: string;
+  created_at: number;
+}
+
+export interface ScheduledJobRow {
+  id: string;
+  owner: string;
+  name: string;
+  description: string | null;
+  cron: string;
+  state: string;
+  tags: string;
+  definition: string;
+  search_text: string;
+  created_at: number;
+  next_run_at: number | null;
+  last_run_at: number | null;
+}
+
+export interface Database {
+  jobs: JobRow;
+  tasks: TaskRow;
+  task_logs: TaskLogRow;
+  nodes: NodeRow;
+  queues: QueueRow;
+  scheduled_jobs: ScheduledJobRow;
+}

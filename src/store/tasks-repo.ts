@@ -1,0 +1,205 @@
+import { sql, type Updateable } from 'kysely';
+import type { Task } from '../core/model.js';
+import type { TaskState } from '../core/states.js';
+import { claimLock, type Db, type SqlDialect } from './dialect.js';
+import { taskFromRow, taskToRow } from './mappers.js';
+import type { TaskRow } from './tables.js';
+
+export type TaskPatch = Partial<
+  Pick<
+    Task,
+    | 'state'
+    | 'attempt'
+    | 'nodeId'
+    | 'backendId'
+    | 'exitCode'
+    | 'error'
+    | 'result'
+    | 'progress'
+    | 'completions'
+    | 'size'
+    | 'subjobId'
+    | 'enqueuedAt'
+    | 'runAfter'
+    | 'scheduledAt'
+    | 'startedAt'
+    | 'completedAt'
+    | 'failedAt'
+    | 'runSpec'
+  >
+>;
+
+function patchToRow(patch: TaskPatch): Updateable<TaskRow> {
+  const row: Updateable<TaskRow> = {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const column = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) as keyof TaskRow;
+    (row as Record<string, unknown>)[column] = key === 'runSpec' ? (value === null ? null : JSON.stringify(value)) : value;
+  }
+  return row;
+}
+
+// SQLite limits bound parameters per statement; 31 columns × 30 rows stays well below it.
+const INSERT_CHUNK = 30;
+
+export async function insertMany(db: Db, tasks: readonly Task[]): Promise<void> {
+  for (let i = 0; i < tasks.length; i += INSERT_CHUNK) {
+    await db.insertInto('tasks').values(tasks.slice(i, i + INSERT_CHUNK).map(taskToRow)).execute();
+  }
+}
+
+export async function get(db: Db, id: string): Promise<Task | undefined> {
+  const row = await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? taskFromRow(row) : undefined;
+}
+
+export async function getMany(db: Db, ids: readonly string[]): Promise<Task[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('tasks').selectAll().where('id', 'in', ids).execute();
+  return rows.map(taskFromRow);
+}
+
+/** Every task of a job in execution order. */
+export async function listByJob(db: Db, jobId: string): Promise<Task[]> {
+  const rows = await db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('job_id', '=', jobId)
+    .orderBy('position')
+    .orderBy('created_at')
+    .orderBy('sibling_index')
+    .execute();
+  return rows.map(taskFromRow);
+}
+
+export async function listChildren(db: Db, parentId: string): Promise<Task[]> {
+  const rows = await db.selectFrom('tasks').selectAll().where('parent_id', '=', parentId).orderBy('sibling_index').execute();
+  return rows.map(taskFromRow);
+}
+
+export async function listByJobAndStates(db: Db, jobId: string, states: readonly TaskState[]): Promise<Task[]> {
+  const rows = await db.selectFrom('tasks').selectAll().where('job_id', '=', jobId).where('state', 'in', states).execute();
+  return rows.map(taskFromRow);
+}
+
+export async function listByStates(db: Db, states: readonly TaskState[]): Promise<Task[]> {
+  const rows = await db.selectFrom('tasks').selectAll().where('state', 'in', states).execute();
+  return rows.map(taskFromRow);
+}
+
+export async function listByNode(db: Db, nodeId: string, states: readonly TaskState[]): Promise<Task[]> {
+  const rows = await db.selectFrom('tasks').selectAll().where('node_id', '=', nodeId).where('state', 'in', states).execute();
+  return rows.map(taskFromRow);
+}
+
+/** Applies `patch` if the task is still in `expected` state. Returns false when it was not. */
+export async function update(db: Db, id: string, expected: TaskState, patch: TaskPatch): Promise<boolean> {
+  const result = await db
+    .updateTable('tasks')
+    .set(patchToRow(patch))
+    .where('id', '=', id)
+    .where('state', '=', expected)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Adds one finished child to a composite and returns the new count. */
+export async function incrementCompletions(db: Db, id: string): Promise<number> {
+  const row = await db
+    .updateTable('tasks')
+    .set((eb) => ({ completions: eb('completions', '+', 1) }))
+    .where('id', '=', id)
+    .returning('completions')
+    .executeTakeFirstOrThrow();
+  return row.completions;
+}
+
+/**
+ * Moves up to `limit` runnable tasks of the given queues to `scheduled` on a node,
+ * highest priority first, then oldest. Atomic on both databases.
+ */
+export async function claimForNode(
+  db: Db,
+  dialect: SqlDialect,
+  args: { nodeId: string; queues: readonly string[]; limit: number; now: number },
+): Promise<Task[]> {
+  if (args.limit <= 0 || args.queues.length === 0) return [];
+  // A CTE, not `id IN (subquery)`: PostgreSQL may evaluate an IN-subquery with
+  // SKIP LOCKED more than once and so return more than `limit` rows.
+  const rows = await db
+    .with('claimable', (qb) =>
+      qb
+        .selectFrom('tasks')
+        .select('id')
+        .where('state', '=', 'pending')
+        .where('queue', 'in', args.queues)
+        .where('run_after', '<=', args.now)
+        .orderBy('priority', 'desc')
+        .orderBy('enqueued_at')
+        .orderBy('id')
+        .limit(args.limit)
+        .modifyEnd(claimLock(dialect)),
+    )
+    .updateTable('tasks')
+    .set({ state: 'scheduled', node_id: args.nodeId, scheduled_at: args.now })
+    .from('claimable')
+    .whereRef('tasks.id', '=', 'claimable.id')
+    .where('tasks.state', '=', 'pending')
+    .returningAll()
+    .execute();
+  return rows.map(taskFromRow).sort((a, b) => b.priority - a.priority || a.enqueuedAt - b.enqueuedAt);
+}
+
+/** Earliest `run_after` among pending tasks of these queues that are not yet runnable. */
+export async function nextRunAfter(db: Db, queues: readonly string[], now: number): Promise<number | undefined> {
+  if (queues.length === 0) return undefined;
+  const row = await db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.min('run_after').as('next'))
+    .where('state', '=', 'pending')
+    .where('queue', 'in', queues)
+    .where('run_after', '>', now)
+    .executeTakeFirst();
+  return row?.next == null ? undefined : Number(row.next);
+}
+
+export interface QueueCounts {
+  queue: string;
+  pending: number;
+  unacked: number;
+}
+
+export async function countByQueue(db: Db): Promise<QueueCounts[]> {
+  const rows = await db
+    .selectFrom('tasks')
+    .select([
+      'queue',
+      sql<number>`sum(case when state = 'pending' then 1 else 0 end)`.as('pending'),
+      sql<number>`sum(case when state in ('scheduled', 'running', 'stopping') then 1 else 0 end)`.as('unacked'),
+    ])
+    .where('state', 'in', ['pending', 'scheduled', 'running', 'stopping'])
+    .groupBy('queue')
+    .execute();
+  return rows.map((r) => ({ queue: r.queue, pending: Number(r.pending), unacked: Number(r.unacked) }));
+}
+
+export async function countByState(db: Db, state: TaskState): Promise<number> {
+  const { count } = await db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('state', '=', state)
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
+/** Cancels every pending task of a queue (Tork's DELETE /queues/:name purges it). */
+export async function cancelPendingInQueue(db: Db, queue: string, now: number): Promise<Task[]> {
+  const rows = await db
+    .updateTable('tasks')
+    .set({ state: 'cancelled', completed_at: now, error: 'queue purged' })
+    .where('queue', '=', queue)
+    .where('state', '=', 'pending')
+    .returningAll()
+    .execute();
+  return rows.map(taskFromRow);
+}

@@ -1,0 +1,168 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newId } from '../../src/core/ids.js';
+import type { Task } from '../../src/core/model.js';
+import * as jobsRepo from '../../src/store/jobs-repo.js';
+import { openStore, type Store } from '../../src/store/open.js';
+import * as taskLogsRepo from '../../src/store/task-logs-repo.js';
+import * as tasksRepo from '../../src/store/tasks-repo.js';
+import { createTestDatabase, STORES, type TestDatabase } from '../support/stores.js';
+
+function newJob(name: string, createdAt: number): jobsRepo.NewJob {
+  return {
+    id: newId(),
+    kind: 'pipeline',
+    owner: 'alice',
+    name,
+    description: `about ${name}`,
+    state: 'pending',
+    priority: 0,
+    queue: 'default',
+    tags: ['t1'],
+    definition: { name },
+    inputs: {},
+    secrets: { token: 's3cret' },
+    context: { tasks: {} },
+    position: 1,
+    taskCount: 1,
+    result: null,
+    error: null,
+    progress: 0,
+    parentJobId: null,
+    parentTaskId: null,
+    scheduledJobId: null,
+    createdAt,
+    scheduledAt: null,
+    startedAt: null,
+    completedAt: null,
+    failedAt: null,
+    cancelledAt: null,
+  };
+}
+
+function newTask(jobId: string, overrides: Partial<Task>): Task {
+  const now = Date.now();
+  return {
+    id: newId(),
+    jobId,
+    parentId: null,
+    position: 1,
+    siblingIndex: 0,
+    kind: 'simple',
+    name: 't',
+    description: null,
+    state: 'pending',
+    definition: {},
+    runSpec: { steps: [], mounts: [], limits: {}, network: false },
+    queue: 'default',
+    priority: 0,
+    attempt: 1,
+    retryLimit: 0,
+    nodeId: null,
+    backendId: null,
+    exitCode: null,
+    error: null,
+    result: null,
+    progress: 0,
+    completions: 0,
+    size: 0,
+    subjobId: null,
+    createdAt: now,
+    enqueuedAt: now,
+    runAfter: 0,
+    scheduledAt: null,
+    startedAt: null,
+    completedAt: null,
+    failedAt: null,
+    ...overrides,
+  };
+}
+
+describe.each(STORES)('store on %s', (kind) => {
+  let database: TestDatabase;
+  let store: Store;
+
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+    store = await openStore({ database: database.database, dataDir: database.dataDir });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it('inserts jobs with increasing numeric ids and reads them back', async () => {
+    const a = await jobsRepo.insert(store.db, newJob('first', 1000));
+    const b = await jobsRepo.insert(store.db, newJob('second', 2000));
+    expect(b.numId).toBeGreaterThan(a.numId);
+    const read = await jobsRepo.get(store.db, a.id);
+    expect(read).toEqual(a);
+    expect(read?.secrets).toEqual({ token: 's3cret' });
+  });
+
+  it('pages jobs newest first and searches name, description and tags', async () => {
+    for (let i = 0; i < 25; i++) await jobsRepo.insert(store.db, newJob(i % 2 ? `odd ${i}` : `even ${i}`, 1000 + i));
+    const page = await jobsRepo.list(store.db, { page: 2, size: 10 });
+    expect(page).toMatchObject({ number: 2, size: 10, totalPages: 3, totalItems: 25 });
+    expect(page.items[0]!.name).toBe('even 14');
+    const odd = await jobsRepo.list(store.db, { page: 1, size: 20, q: 'ODD' });
+    expect(odd.totalItems).toBe(12);
+    const none = await jobsRepo.list(store.db, { page: 1, size: 20, q: '100%' });
+    expect(none.totalItems).toBe(0);
+  });
+
+  it('guards updates by the expected state', async () => {
+    const job = await jobsRepo.insert(store.db, newJob('guarded', 1));
+    expect(await jobsRepo.update(store.db, job.id, 'pending', { state: 'scheduled', scheduledAt: 5 })).toBe(true);
+    expect(await jobsRepo.update(store.db, job.id, 'pending', { state: 'running' })).toBe(false);
+    expect((await jobsRepo.get(store.db, job.id))?.state).toBe('scheduled');
+  });
+
+  it('claims pending tasks by priority then age, each once', async () => {
+    const job = await jobsRepo.insert(store.db, newJob('claims', 1));
+    const low = newTask(job.id, { priority: 0, enqueuedAt: 1 });
+    const high = newTask(job.id, { priority: 5, enqueuedAt: 3 });
+    const older = newTask(job.id, { priority: 5, enqueuedAt: 2 });
+    const otherQueue = newTask(job.id, { queue: 'gpu' });
+    const later = newTask(job.id, { runAfter: Date.now() + 60_000 });
+    await tasksRepo.insertMany(store.db, [low, high, older, otherQueue, later]);
+    const now = Date.now();
+    const first = await tasksRepo.claimForNode(store.db, store.dialect, { nodeId: 'n1', queues: ['default'], limit: 2, now });
+    expect(first.map((t) => t.id)).toEqual([older.id, high.id]);
+    expect(first.every((t) => t.state === 'scheduled' && t.nodeId === 'n1')).toBe(true);
+    const second = await tasksRepo.claimForNode(store.db, store.dialect, { nodeId: 'n2', queues: ['default'], limit: 10, now });
+    expect(second.map((t) => t.id)).toEqual([low.id]);
+    expect(await tasksRepo.nextRunAfter(store.db, ['default'], now)).toBe(later.runAfter);
+  });
+
+  it('hands every task to exactly one of many concurrent claimers', async () => {
+    const job = await jobsRepo.insert(store.db, newJob('race', 1));
+    await tasksRepo.insertMany(store.db, Array.from({ length: 60 }, (_, i) => newTask(job.id, { enqueuedAt: i })));
+    const now = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => tasksRepo.claimForNode(store.db, store.dialect, { nodeId: `n${i}`, queues: ['default'], limit: 15, now })),
+    );
+    const ids = results.flat().map((t) => t.id);
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids).size).toBe(60);
+  });
+
+  it('numbers log parts per task and pages them newest first', async () => {
+    const job = await jobsRepo.insert(store.db, newJob('logs', 1));
+    const task = newTask(job.id, {});
+    await tasksRepo.insertMany(store.db, [task]);
+    await taskLogsRepo.appendMany(store.db, [
+      { taskId: task.id, jobId: job.id, contents: 'one\n', createdAt: 1 },
+      { taskId: task.id, jobId: job.id, contents: 'two\n', createdAt: 2 },
+    ]);
+    await taskLogsRepo.appendMany(store.db, [{ taskId: task.id, jobId: job.id, contents: 'three\n', createdAt: 3 }]);
+    const page = await taskLogsRepo.pageByTask(store.db, task.id, { page: 1, size: 2 });
+    expect(page.items.map((p) => [p.number, p.contents])).toEqual([
+      [3, 'three\n'],
+      [2, 'two\n'],
+    ]);
+    expect(page.totalPages).toBe(2);
+    const found = await taskLogsRepo.pageByJob(store.db, job.id, { page: 1, size: 10, q: 'TWO' });
+    expect(found.items.map((p) => p.contents)).toEqual(['two\n']);
+  });
+});
