@@ -192,14 +192,7 @@ export async function countByState(db: Db, state: TaskState): Promise<number> {
   return Number(count);
 }
 
-/** Cancels every pending task of a queue (Tork's DELETE /queues/:name purges it). */
-export async function cancelPendingInQueue(db: Db, queue: string, now: number): Promise<Task[]> {
-  const rows = await db
-    .updateTable('tasks')
-    .set({ state: 'cancelled', completed_at: now, error: 'queue purged' })
-    .where('queue', '=', queue)
-    .where('state', '=', 'pending')
-    .returningAll()
-    .execute();
+export async function listPendingInQueue(db: Db, queue: string): Promise<Task[]> {
+  const rows = await db.selectFrom('tasks').selectAll().where('queue', '=', queue).where('state', '=', 'pending').execute();
   return rows.map(taskFromRow);
 }

@@ -1,0 +1,41 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Core } from '../gantry.js';
+import { toGantryError } from './errors.js';
+import { torkPlugin } from './tork/plugin.js';
+import { torkJob, torkTask } from './tork/render.js';
+
+/** How webhook bodies render jobs and tasks: pipelines are Tork's, so Tork's shapes. */
+export const webhookRenderer = {
+  job: (job: Parameters<typeof torkJob>[0]) => torkJob(job, []),
+  task: (task: Parameters<typeof torkTask>[0]) => torkTask(task),
+};
+
+/**
+ * Builds the HTTP app with every dialect mounted; listening is the caller's job
+ * (tests listen on 127.0.0.1:0). Bodies reach handlers as raw buffers: each
+ * dialect parses its own formats so it can report errors in its own words.
+ */
+export async function buildHttpServer(core: Core, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: core.config.api.bodyLimitBytes,
+    disableRequestLogging: true,
+    // Tork clients send paths with and without trailing slashes.
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setNotFoundHandler((_request, reply) => {
+    void reply.status(404).send({ message: 'Not Found' });
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const gantryError = toGantryError(error);
+    if (gantryError.code === 'internal') request.log.error({ err: error }, 'request failed');
+    void reply.status(gantryError.statusHint).send({ message: gantryError.message });
+  });
+
+  await app.register(torkPlugin, { core });
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../gantry.js';
+import { torkNode, torkQueue } from './render.js';
+
+type NameParams = { Params: { name: string } };
+
+/** Health, nodes, queues and the dashboard metrics. */
+export function registerClusterRoutes(app: FastifyInstance, core: Core): void {
+  app.get('/health', async (_request, reply) => {
+    try {
+      await core.nodes.listActive();
+      return { status: 'UP', version: core.version };
+    } catch {
+      return reply.status(503).send({ status: 'DOWN', version: core.version });
+    }
+  });
+
+  app.get('/nodes', async () => (await core.nodes.listActive()).map(torkNode));
+
+  app.get('/queues', async () => (await core.nodes.listQueues()).map(torkQueue));
+
+  app.get<NameParams>('/queues/:name', async (request) => torkQueue(await core.nodes.getQueue(request.params.name)));
+
+  app.delete<NameParams>('/queues/:name', async (request, reply) => {
+    await core.nodes.purgeQueue(request.params.name);
+    return reply.status(200).send();
+  });
+
+  app.get('/metrics', async () => {
+    const [counts, nodes] = await Promise.all([core.jobs.counts(), core.nodes.listActive()]);
+    const cpuPercent = nodes.length > 0 ? nodes.reduce((sum, node) => sum + node.cpuPercent, 0) / nodes.length : 0;
+    return {
+      jobs: { running: counts.jobsRunning },
+      tasks: { running: counts.tasksRunning },
+      nodes: { online: nodes.length, cpuPercent },
+    };
+  });
+}

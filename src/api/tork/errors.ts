@@ -1,0 +1,25 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isGantryError, type ErrorCode } from '../../core/errors.js';
+import { toGantryError } from '../errors.js';
+
+/** Tork answers every error as `{"message": "..."}` with the status below. */
+const TORK_STATUS: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  not_found: 404,
+  conflict: 409,
+  unauthenticated: 401,
+  forbidden: 403,
+  payload_too_large: 413,
+  unsupported_media_type: 400,
+  timeout: 408,
+  unavailable: 503,
+  internal: 500,
+};
+
+export function torkErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  const gantryError = toGantryError(error);
+  const status = TORK_STATUS[gantryError.code];
+  if (status >= 500 && !isGantryError(error)) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code: gantryError.code, message: gantryError.message }, 'request rejected');
+  void reply.status(status).send({ message: gantryError.message });
+}

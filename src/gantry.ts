@@ -1,0 +1,136 @@
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { GantryConfig } from './config/schema.js';
+import type { Runtime } from './runtime/runtime.js';
+import { createProcessRuntime } from './runtime/process/index.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { EventBus } from './services/event-bus.js';
+import { JobService } from './services/job-service.js';
+import { NodeService } from './services/node-service.js';
+import { PipelineEngine } from './services/pipeline/engine.js';
+import { recoverAfterRestart } from './services/recovery.js';
+import { ScheduleService } from './services/schedule-service.js';
+import { WebhookService, type WebhookRenderer } from './services/webhook-service.js';
+import { WorkerGateway } from './services/worker-gateway.js';
+import { Writer } from './services/writer.js';
+import { openStore, type Store } from './store/open.js';
+import { GANTRY_VERSION } from './version.js';
+import { Worker } from './worker/worker.js';
+
+/** Everything the HTTP layer needs, built once per server. */
+export interface Core {
+  config: GantryConfig;
+  store: Store;
+  bus: EventBus;
+  jobs: JobService;
+  nodes: NodeService;
+  schedules: ScheduleService;
+  gateway: WorkerGateway;
+  scheduler: Scheduler;
+  /** The in-process worker, when enabled. */
+  worker: Worker | undefined;
+  version: string;
+}
+
+export interface BuildCoreOptions {
+  config: GantryConfig;
+  logger: Logger;
+  /** How webhook bodies render jobs and tasks (the pipeline dialect's shapes). */
+  webhookRenderer: WebhookRenderer;
+  /** Replace the sandboxed process runtime (benchmarks use a no-op runtime). */
+  runtime?: Runtime;
+}
+
+/**
+ * Builds and starts the core: store (migrated), recovery of work from before a
+ * restart, scheduler, node watch, schedules, webhooks and the in-process worker.
+ * `stop` drains and shuts them down in reverse order.
+ */
+export async function startCore(options: BuildCoreOptions): Promise<Core & { stop(): Promise<void> }> {
+  const { config, logger } = options;
+  const store = await openStore({ database: config.database, dataDir: config.dataDir });
+  const bus = new EventBus((error) => logger.error({ err: error }, 'event listener failed'));
+  const writer = new Writer(store, bus);
+  const engine = new PipelineEngine({
+    retryBackoffMs: config.scheduler.retryBackoffMs,
+    retryBackoffMaxMs: config.scheduler.retryBackoffMaxMs,
+  });
+  const gateway = new WorkerGateway(store, writer, engine);
+  const scheduler = new Scheduler({
+    source: gateway,
+    deliver: (nodeId, assignments) => gateway.deliver(nodeId, assignments),
+    tickMs: config.scheduler.tickMs,
+    onError: (error) => logger.error({ err: error, component: 'scheduler' }, 'scheduler pass failed'),
+  });
+  gateway.attachScheduler(scheduler);
+  writer.setHooks({
+    cancelOnNode: (nodeId, taskId, attempt) => gateway.cancelOnNode(nodeId, taskId, attempt),
+    wakeScheduler: () => scheduler.wake(),
+  });
+  const jobs = new JobService(store, writer, engine, bus);
+  const nodes = new NodeService(store, writer, gateway, engine, config.scheduler.nodeTimeoutMs);
+  const schedules = new ScheduleService(store, jobs, (error, scheduleId) =>
+    logger.error({ err: error, scheduleId }, 'scheduled job could not be submitted'),
+  );
+  const webhooks = new WebhookService(store, bus, options.webhookRenderer, config.webhooks, logger.child({ component: 'webhooks' }));
+
+  const recovered = await recoverAfterRestart(store, writer, gateway);
+  if (recovered.tasks > 0 || recovered.nodes > 0) logger.info(recovered, 'recovered work from before the restart');
+
+  webhooks.start();
+  scheduler.start();
+  nodes.start(Math.max(1_000, Math.floor(config.scheduler.nodeTimeoutMs / 3)));
+  schedules.start();
+
+  let runtime: Runtime | undefined;
+  let worker: Worker | undefined;
+  if (config.worker.enabled) {
+    const taskRuntime: Runtime =
+      options.runtime ??
+      createProcessRuntime({
+        workRoot: join(config.dataDir, 'work'),
+        sandbox: config.runtime.sandbox,
+        runAsUid: config.runtime.runAsUid,
+        runAsGid: config.runtime.runAsGid,
+        defaultMemoryBytes: config.runtime.defaultMemoryBytes,
+        defaultPids: config.runtime.defaultPids,
+        outputCapBytes: config.runtime.outputCapBytes,
+        logLineCapBytes: config.runtime.logLineCapBytes,
+        logCapBytes: config.runtime.logCapBytes,
+        images: config.runtime.images,
+        allowBindMounts: config.runtime.allowBindMounts,
+        logger: logger.child({ component: 'runtime' }),
+      });
+    runtime = taskRuntime;
+    await taskRuntime.start();
+    worker = new Worker({
+      link: gateway,
+      runtime: taskRuntime,
+      registration: {
+        name: config.worker.name,
+        version: GANTRY_VERSION,
+        queues: config.worker.queues,
+        maxTasks: config.worker.maxTasks,
+        capacityCpus: cpus().length,
+        capacityMemoryBytes: totalmem(),
+        labels: {},
+      },
+      heartbeatMs: config.worker.heartbeatMs,
+      logger: logger.child({ component: 'worker' }),
+    });
+    await worker.start();
+  }
+
+  const stop = async (): Promise<void> => {
+    await scheduler.stop();
+    await worker?.stop(config.shutdown.graceMs);
+    await runtime?.stop();
+    await schedules.stop();
+    nodes.stop();
+    await webhooks.stop();
+    await store.close();
+  };
+
+  return { config, store, bus, jobs, nodes, schedules, gateway, scheduler, worker, version: GANTRY_VERSION, stop };
+}

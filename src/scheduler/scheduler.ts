@@ -1,0 +1,141 @@
+import type { Assignment } from '../core/worker-protocol.js';
+
+/** Where the scheduler gets runnable tasks from: an atomic claim in the store. */
+export interface TaskSource {
+  /** Moves up to `limit` runnable tasks of `queues` to the node and returns their assignments. */
+  claim(nodeId: string, queues: readonly string[], limit: number): Promise<Assignment[]>;
+  /** Earliest time a not-yet-runnable task (retry backoff) of `queues` becomes runnable. */
+  nextRunAfter(queues: readonly string[]): Promise<number | undefined>;
+}
+
+export interface SchedulerNode {
+  nodeId: string;
+  /** Shared queues plus the node's private one. */
+  queues: string[];
+  maxTasks: number;
+  /** Tasks the node holds now (assigned and not yet finished). */
+  running: number;
+}
+
+export interface SchedulerOptions {
+  source: TaskSource;
+  /** Hands assignments to a node (its inbox). */
+  deliver(nodeId: string, assignments: Assignment[]): void;
+  /** Milliseconds between passes when nothing wakes the scheduler. */
+  tickMs: number;
+  /** Most tasks claimed for one node in one statement. */
+  claimBatch?: number;
+  onError(error: unknown): void;
+}
+
+/**
+ * Places runnable tasks on nodes with free slots that serve the task's queue.
+ * The claim orders by priority, then age. Woken by events (submit, finish, node
+ * join) and by a tick; passes never overlap: a wake during a pass runs one more.
+ */
+export class Scheduler {
+  private readonly nodes = new Map<string, SchedulerNode>();
+  private running = false;
+  private again = false;
+  private stopped = true;
+  private tick: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.tick = setInterval(() => this.wake(), this.options.tickMs);
+    this.tick.unref();
+    this.wake();
+  }
+
+  /** Stops placing tasks; resolves when the pass under way (if any) is over. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.tick);
+    clearTimeout(this.retryTimer);
+    await this.idle;
+  }
+
+  addNode(node: Omit<SchedulerNode, 'running'> & { running?: number }): void {
+    this.nodes.set(node.nodeId, { ...node, running: node.running ?? 0 });
+    this.wake();
+  }
+
+  removeNode(nodeId: string): void {
+    this.nodes.delete(nodeId);
+  }
+
+  hasNode(nodeId: string): boolean {
+    return this.nodes.has(nodeId);
+  }
+
+  /** A node finished (or lost) `count` of its tasks: its slots are free again. */
+  release(nodeId: string, count = 1): void {
+    const node = this.nodes.get(nodeId);
+    if (!node) return;
+    node.running = Math.max(0, node.running - count);
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    this.idle = this.passLoop().finally(() => {
+      this.running = false;
+    });
+  }
+
+  private async passLoop(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        await this.pass();
+      } while (this.again && !this.stopped);
+      await this.armRetryTimer();
+    } catch (error) {
+      this.options.onError(error);
+    }
+  }
+
+  private async pass(): Promise<void> {
+    const batch = this.options.claimBatch ?? 64;
+    let placed = true;
+    while (placed && !this.stopped) {
+      placed = false;
+      const candidates = [...this.nodes.values()]
+        .filter((node) => node.running < node.maxTasks)
+        .sort((a, b) => b.maxTasks - b.running - (a.maxTasks - a.running));
+      for (const node of candidates) {
+        if (this.stopped) return;
+        const free = node.maxTasks - node.running;
+        const assignments = await this.options.source.claim(node.nodeId, node.queues, Math.min(free, batch));
+        if (assignments.length === 0) continue;
+        if (!this.nodes.has(node.nodeId)) continue;
+        node.running += assignments.length;
+        this.options.deliver(node.nodeId, assignments);
+        placed = true;
+      }
+    }
+  }
+
+  /** Wakes the scheduler when the earliest retry backoff ends, sooner than the tick. */
+  private async armRetryTimer(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    if (this.stopped) return;
+    const queues = [...new Set([...this.nodes.values()].flatMap((node) => node.queues))];
+    const next = await this.options.source.nextRunAfter(queues);
+    if (next === undefined) return;
+    const delay = Math.max(0, next - Date.now());
+    if (delay >= this.options.tickMs) return;
+    this.retryTimer = setTimeout(() => this.wake(), delay);
+    this.retryTimer.unref();
+  }
+}

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { buildHttpServer, webhookRenderer } from './api/server.js';
+import type { GantryConfig } from './config/schema.js';
+import { startCore, type Core } from './gantry.js';
+import type { Runtime } from './runtime/runtime.js';
+
+export interface RunningServer {
+  core: Core;
+  app: FastifyInstance;
+  /** Base URL, e.g. http://127.0.0.1:5001 */
+  url: string;
+  /** Stops taking requests, drains running work (within the grace period) and closes the store. */
+  close(): Promise<void>;
+}
+
+export function createLogger(config: GantryConfig): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.env', '*.secrets', '*.password'], censor: '[REDACTED]' },
+  });
+}
+
+/** Starts the whole server: core, in-process worker and HTTP on the configured address. */
+export async function startServer(config: GantryConfig, options: { logger?: Logger; runtime?: Runtime } = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config);
+  const core = await startCore({ config, logger, webhookRenderer, runtime: options.runtime });
+  let app: FastifyInstance;
+  try {
+    app = await buildHttpServer(core, logger);
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await core.stop();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    core,
+    app,
+    url: `http://${host}:${port}`,
+    close: () => {
+      closing ??= (async () => {
+        // Drain first so running tasks can still report; then stop HTTP.
+        await core.stop();
+        await app.close();
+      })();
+      return closing;
+    },
+  };
+}

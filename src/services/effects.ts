@@ -1,0 +1,16 @@
+import type { GantryEvent } from './event-bus.js';
+
+/**
+ * What a transaction wants done once it has committed: events to publish, cancel
+ * messages to send to nodes, a scheduler wake-up. Collected during the
+ * transaction so nothing is announced that was then rolled back.
+ */
+export class Effects {
+  readonly events: GantryEvent[] = [];
+  readonly cancels: Array<{ nodeId: string; taskId: string; attempt: number }> = [];
+  wakeScheduler = false;
+
+  emit(event: GantryEvent): void {
+    this.events.push(event);
+  }
+}

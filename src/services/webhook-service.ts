@@ -1,0 +1,121 @@
+import { evaluateTemplateValue } from '../core/expr/index.js';
+import type { Job, Task } from '../core/model.js';
+import type { PipelineDefinition, PipelineWebhook } from '../core/pipeline.js';
+import * as jobsRepo from '../store/jobs-repo.js';
+import type { Store } from '../store/open.js';
+import type { EventBus, GantryEvent } from './event-bus.js';
+
+export interface WebhookOptions {
+  attempts: number;
+  backoffMs: number;
+  timeoutMs: number;
+}
+
+/** How a job and a task look in webhook bodies: the pipeline dialect's own shapes. */
+export interface WebhookRenderer {
+  job(job: Job): unknown;
+  task(task: Task): unknown;
+}
+
+type Delivery = { hook: PipelineWebhook; body: unknown };
+
+/**
+ * Calls a job's webhooks on its state changes (`job.StateChange`), progress
+ * (`job.Progress`) and its tasks' state changes and progress (`task.*`), as Tork
+ * does. Failed calls are retried with doubling backoff; every outcome is logged.
+ */
+export class WebhookService {
+  private readonly inFlight = new Set<Promise<void>>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly render: WebhookRenderer,
+    private readonly options: WebhookOptions,
+    private readonly log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void },
+  ) {}
+
+  start(): void {
+    this.unsubscribe = this.bus.subscribe((event) => this.onEvent(event));
+  }
+
+  /** Waits (bounded) for deliveries under way. */
+  async stop(timeoutMs = 5_000): Promise<void> {
+    this.unsubscribe?.();
+    const all = Promise.allSettled([...this.inFlight]);
+    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  }
+
+  private onEvent(event: GantryEvent): void {
+    if (event.type === 'job.state' || event.type === 'job.progress') {
+      const hooks = (event.job.definition as PipelineDefinition | null)?.webhooks;
+      if (!hooks?.length || event.job.kind !== 'pipeline') return;
+      const kind = event.type === 'job.state' ? 'job.StateChange' : 'job.Progress';
+      this.track(this.dispatch(hooks, kind, { job: this.render.job(event.job) }));
+    } else if (event.type === 'task.state' || event.type === 'task.progress') {
+      const kind = event.type === 'task.state' ? 'task.StateChange' : 'task.Progress';
+      this.track(this.dispatchForTask(event.task, kind));
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async dispatchForTask(task: Task, kind: string): Promise<void> {
+    const job = await jobsRepo.get(this.store.db, task.jobId);
+    const hooks = (job?.definition as PipelineDefinition | null)?.webhooks;
+    if (!job || !hooks?.some((hook) => hook.event === kind)) return;
+    await this.dispatch(hooks, kind, { job: this.render.job(job), task: this.render.task(task) });
+  }
+
+  private async dispatch(hooks: PipelineWebhook[], kind: string, context: { job: unknown; task?: unknown }): Promise<void> {
+    const deliveries: Delivery[] = [];
+    for (const hook of hooks) {
+      if ((hook.event ?? 'job.StateChange') !== kind) continue;
+      if (hook.if && !this.conditionHolds(hook.if, context)) continue;
+      deliveries.push({ hook, body: context.task ?? context.job });
+    }
+    await Promise.all(deliveries.map((delivery) => this.deliver(delivery)));
+  }
+
+  private conditionHolds(condition: string, context: Record<string, unknown>): boolean {
+    try {
+      const value = evaluateTemplateValue(condition, context);
+      return !(value === false || value === null || value === undefined || /^\s*false\s*$/i.test(String(value)));
+    } catch (error) {
+      this.log.warn({ err: error, condition }, 'webhook condition failed; not calling it');
+      return false;
+    }
+  }
+
+  private async deliver({ hook, body }: Delivery): Promise<void> {
+    for (let attempt = 1; attempt <= this.options.attempts; attempt++) {
+      try {
+        const response = await fetch(hook.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(hook.headers ?? {}) },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+        if (response.ok) {
+          this.log.debug({ url: hook.url, status: response.status }, 'webhook delivered');
+          return;
+        }
+        // A 4xx other than 408/429 will not get better by retrying.
+        if (response.status < 500 && response.status !== 408 && response.status !== 429) {
+          this.log.warn({ url: hook.url, status: response.status }, 'webhook rejected');
+          return;
+        }
+        this.log.warn({ url: hook.url, status: response.status, attempt }, 'webhook failed');
+      } catch (error) {
+        this.log.warn({ url: hook.url, err: error, attempt }, 'webhook failed');
+      }
+      if (attempt < this.options.attempts) {
+        await new Promise((resolve) => setTimeout(resolve, this.options.backoffMs * 2 ** (attempt - 1)).unref());
+      }
+    }
+  }
+}
