@@ -1,0 +1,35 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+
+/**
+ * The peers' published specs live beside the repository (in `../shared/specs`),
+ * never inside it. In a clone without them, the checks that need them are skipped
+ * with a notice instead of failing.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+export const SPECS_DIR = resolve(here, '../../../shared/specs');
+export const specsAvailable = existsSync(SPECS_DIR);
+
+if (!specsAvailable) {
+  process.stderr.write(`notice: ${SPECS_DIR} not found; contract checks against the published specs are skipped\n`);
+}
+
+export function readSpec(relative: string): string {
+  return readFileSync(join(SPECS_DIR, relative), 'utf8');
+}
+
+let torkAjv: Ajv | undefined;
+
+/** Validates a value against a definition of Tork's swagger (e.g. `tork.Job`); returns the errors. */
+export function torkSchemaErrors(definition: string, value: unknown): string[] {
+  if (!torkAjv) {
+    torkAjv = new Ajv({ strict: false, allErrors: true });
+    const swagger = JSON.parse(readSpec('tork-swagger.json')) as Record<string, unknown>;
+    torkAjv.addSchema({ $id: 'tork-swagger.json', definitions: swagger.definitions }, 'tork-swagger.json');
+  }
+  const validate = torkAjv.getSchema(`tork-swagger.json#/definitions/${definition}`);
+  if (!validate) throw new Error(`no definition ${definition} in tork-swagger.json`);
+  return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
