@@ -11,6 +11,8 @@ export const webhookRenderer = {
   task: (task: Parameters<typeof torkTask>[0]) => torkTask(task),
 };
 
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
 /**
  * Builds the HTTP app with every dialect mounted; listening is the caller's job
  * (tests listen on 127.0.0.1:0). Bodies reach handlers as raw buffers: each
@@ -27,7 +29,13 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<Fasti
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.setNotFoundHandler((_request, reply) => {
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }) !== null);
+    if (allowed.length > 0) {
+      void reply.status(405).header('allow', allowed.join(', ')).send({ message: 'Method Not Allowed' });
+      return;
+    }
     void reply.status(404).send({ message: 'Not Found' });
   });
   app.setErrorHandler((error, request, reply) => {

@@ -116,15 +116,22 @@ export interface JobListQuery {
   topLevelOnly?: boolean;
 }
 
+/** Words of a search; `tag:x` and `tags:x,y` (Tork's tag filters) search for the tags. */
+function searchTerms(q: string): string[] {
+  return q
+    .trim()
+    .split(/\s+/)
+    .flatMap((word) => (/^tags?:/i.test(word) ? word.replace(/^tags?:/i, '').split(',') : [word]))
+    .filter(Boolean);
+}
+
 /** Most recent first. */
 export async function list(db: Db, query: JobListQuery): Promise<Page<Job>> {
   let base = db.selectFrom('jobs');
   if (query.kind) base = base.where('kind', '=', query.kind);
   if (query.topLevelOnly) base = base.where('parent_job_id', 'is', null);
   if (query.q) {
-    for (const term of query.q.trim().split(/\s+/).filter(Boolean)) {
-      base = base.where(containsInsensitive('search_text', term));
-    }
+    for (const term of searchTerms(query.q)) base = base.where(containsInsensitive('search_text', term));
   }
   const { count } = await base.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
   const rows = await base

@@ -31,6 +31,7 @@ describe('Tork bad input', () => {
     { name: 'unknown job log', path: '/jobs/nope/log', status: 404, message: /^job not found$/ },
     { name: 'cancel unknown job', method: 'PUT', path: '/jobs/nope/cancel', status: 404, message: /^job not found$/ },
     { name: 'unknown route', path: '/nothing/here', status: 404, message: /^Not Found$/ },
+    { name: 'wrong method', method: 'DELETE', path: '/jobs', status: 405, message: /^Method Not Allowed$/ },
     { name: 'unknown queue', path: '/queues/no-such-queue', status: 404, message: /queue/ },
     { name: 'unknown scheduled job', path: '/scheduled-jobs/nope', status: 404, message: /^scheduled job not found$/ },
     { name: 'scheduled job without schedule', path: '/scheduled-jobs', body: 'name: x\ntasks:\n  - name: a\n    run: echo\n', headers: yamlHeaders, status: 400, message: /schedule/ },
