@@ -23,6 +23,8 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<Fasti
     loggerInstance: logger,
     bodyLimit: core.config.api.bodyLimitBytes,
     disableRequestLogging: true,
+    // Log followers stream until their job ends; on shutdown they must not hold the server open.
+    forceCloseConnections: true,
     // Tork clients send paths with and without trailing slashes.
     routerOptions: { ignoreTrailingSlash: true },
   });

@@ -36,7 +36,8 @@ const TASK_TRANSITIONS: Record<TaskState, readonly TaskState[]> = {
   created: ['pending', 'running', 'completed', 'failed', 'cancelled', 'skipped'],
   pending: ['scheduled', 'running', 'completed', 'failed', 'cancelled', 'skipped'],
   // scheduled → pending: the node it was placed on went away before it started.
-  scheduled: ['pending', 'running', 'failed', 'cancelled'],
+  // scheduled → stopping: cancelled after it was handed to a node; the node confirms.
+  scheduled: ['pending', 'running', 'stopping', 'failed', 'cancelled'],
   // running → pending: a retry (attempt + 1) or a restarted server re-queuing it.
   running: ['pending', 'stopping', 'completed', 'failed', 'cancelled'],
   stopping: ['cancelled', 'failed', 'completed'],

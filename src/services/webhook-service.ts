@@ -19,6 +19,10 @@ export interface WebhookRenderer {
 
 type Delivery = { hook: PipelineWebhook; body: unknown };
 
+function hasTaskEvents(definition: unknown): boolean {
+  return ((definition as PipelineDefinition | null)?.webhooks ?? []).some((hook) => hook.event?.startsWith('task.'));
+}
+
 /**
  * Calls a job's webhooks on its state changes (`job.StateChange`), progress
  * (`job.Progress`) and its tasks' state changes and progress (`task.*`), as Tork
@@ -26,6 +30,7 @@ type Delivery = { hook: PipelineWebhook; body: unknown };
  */
 export class WebhookService {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly taskHooksByJob = new Map<string, boolean>();
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -48,6 +53,7 @@ export class WebhookService {
   }
 
   private onEvent(event: GantryEvent): void {
+    if (event.type === 'job.state' && event.from === null) this.remember(event.job.id, hasTaskEvents(event.job.definition));
     if (event.type === 'job.state' || event.type === 'job.progress') {
       const hooks = (event.job.definition as PipelineDefinition | null)?.webhooks;
       if (!hooks?.length || event.job.kind !== 'pipeline') return;
@@ -64,7 +70,27 @@ export class WebhookService {
     void work.finally(() => this.inFlight.delete(work));
   }
 
+  /**
+   * Most jobs have no task webhooks; remember which do so that task events cost no
+   * query. Jobs not seen since start (from before a restart) are looked up once.
+   */
+  private async hasTaskHooks(jobId: string): Promise<boolean> {
+    let known = this.taskHooksByJob.get(jobId);
+    if (known === undefined) {
+      const job = await jobsRepo.get(this.store.db, jobId);
+      known = hasTaskEvents(job?.definition);
+      this.remember(jobId, known);
+    }
+    return known;
+  }
+
+  private remember(jobId: string, hasHooks: boolean): void {
+    if (this.taskHooksByJob.size >= 10_000) this.taskHooksByJob.delete(this.taskHooksByJob.keys().next().value!);
+    this.taskHooksByJob.set(jobId, hasHooks);
+  }
+
   private async dispatchForTask(task: Task, kind: string): Promise<void> {
+    if (!(await this.hasTaskHooks(task.jobId))) return;
     const job = await jobsRepo.get(this.store.db, task.jobId);
     const hooks = (job?.definition as PipelineDefinition | null)?.webhooks;
     if (!job || !hooks?.some((hook) => hook.event === kind)) return;
