@@ -142,3 +142,15 @@ export interface PipelineDefinition {
   permissions?: PipelinePermission[];
   autoDelete?: { after: string };
 }
+
+/**
+ * The task fields whose `{{ … }}` expressions are evaluated when the task is
+ * created, as Tork does; other strings (`run`, `files`, …) are passed through
+ * untouched, so a script may contain `{{` (a Go template, say) of its own.
+ * `if` and `each.list` are evaluated on their own, and also accept a bare
+ * expression without braces.
+ */
+export const TEMPLATED_TASK_FIELDS = ['name', 'var', 'image', 'queue', 'env', 'cmd'] as const;
+
+/** The subjob fields evaluated when the subjob starts. */
+export const TEMPLATED_SUBJOB_FIELDS = ['name', 'inputs', 'secrets', 'webhooks'] as const;

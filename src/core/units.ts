@@ -17,8 +17,8 @@ const NANOS_PER_UNIT: ReadonlyMap<string, number> = new Map([
   ['h', 3600e9],
 ]);
 
-/** Go's time.Duration is an int64 of nanoseconds: anything longer cannot be represented. */
-const MAX_DURATION_NANOS = 9_223_372_036_854_775_807;
+/** Go's time.Duration is an int64 of nanoseconds: 2^63 ns (about 292 years) or more cannot be represented. */
+const DURATION_OVERFLOW_NANOS = 2 ** 63;
 
 // One `<number><unit>` component; the unit runs up to the next digit or dot, as in Go.
 const DURATION_PART = /^(\d*)(?:\.(\d*))?([^\d.]*)/;
@@ -53,7 +53,7 @@ export function parseGoDuration(text: string): number {
     if (perUnit === undefined) throw durationError(text, `unknown unit "${unit}" (use ns, us, ms, s, m or h)`);
     const value = Number(`${intPart || '0'}.${fracPart || '0'}`);
     nanos += value * perUnit;
-    if (nanos > MAX_DURATION_NANOS) throw durationError(text, 'it is longer than about 292 years');
+    if (nanos >= DURATION_OVERFLOW_NANOS) throw durationError(text, 'it is longer than about 292 years');
     rest = rest.slice(whole.length);
   }
   // Go truncates to whole nanoseconds; so do we, before converting to milliseconds.

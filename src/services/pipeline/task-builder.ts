@@ -1,8 +1,8 @@
 import { invalidInput } from '../../core/errors.js';
-import { evaluateTemplate, evaluateTemplateValue } from '../../core/expr/index.js';
+import { evaluateExpression, evaluateTemplate, evaluateTemplateValue } from '../../core/expr/index.js';
 import { newId } from '../../core/ids.js';
 import type { Job, Task, TaskKind } from '../../core/model.js';
-import type { PipelineAuxTask, PipelineDefinition, PipelineTask } from '../../core/pipeline.js';
+import { TEMPLATED_SUBJOB_FIELDS, TEMPLATED_TASK_FIELDS, type PipelineAuxTask, type PipelineDefinition, type PipelineTask } from '../../core/pipeline.js';
 import type { RunMount, RunSpec, RunStep } from '../../core/run-spec.js';
 import { parseCpus, parseGoDuration, parseMemoryBytes } from '../../core/units.js';
 import { expressionContext, type Scope } from './context.js';
@@ -12,9 +12,6 @@ export interface Placement {
   parentId: string | null;
   siblingIndex: number;
 }
-
-/** Fields holding nested task definitions: evaluated when those tasks are created, not before. */
-const DEFERRED_FIELDS = new Set(['parallel', 'each', 'subjob', 'if']);
 
 function evaluateDeep(value: unknown, context: Record<string, unknown>): unknown {
   if (typeof value === 'string') return value.includes('{{') ? evaluateTemplate(value, context) : value;
@@ -27,15 +24,25 @@ function evaluateDeep(value: unknown, context: Record<string, unknown>): unknown
   return value;
 }
 
-/** Evaluates every `{{ … }}` of a task's own fields; nested tasks stay as written. */
+function evaluateFields<T extends object>(object: T, fields: readonly string[], context: Record<string, unknown>): T {
+  const out = { ...object } as Record<string, unknown>;
+  for (const field of fields) if (field in out) out[field] = evaluateDeep(out[field], context);
+  return out as unknown as T;
+}
+
+/** Evaluates the `{{ … }}` of a task's templated fields (and its pre/post tasks'); nested tasks stay as written. */
 export function evaluateTask(task: PipelineTask, job: Job, scope: Scope): PipelineTask {
   const context = expressionContext(job, scope);
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(task)) {
-    out[key] = DEFERRED_FIELDS.has(key) ? value : evaluateDeep(value, context);
-  }
-  if (task.each) out.each = { ...task.each, list: task.each.list };
-  return out as unknown as PipelineTask;
+  const out = evaluateFields(task, TEMPLATED_TASK_FIELDS, context);
+  if (task.pre) out.pre = task.pre.map((aux) => evaluateFields(aux, TEMPLATED_TASK_FIELDS, context));
+  if (task.post) out.post = task.post.map((aux) => evaluateFields(aux, TEMPLATED_TASK_FIELDS, context));
+  if (task.subjob) out.subjob = evaluateFields(task.subjob, TEMPLATED_SUBJOB_FIELDS, context);
+  return out;
+}
+
+/** `if` and `each.list` may be a template (`{{ x }}`) or, as Tork allows, a bare expression. */
+function evaluateLoose(text: string, context: Record<string, unknown>): unknown {
+  return text.includes('{{') ? evaluateTemplateValue(text, context) : evaluateExpression(text, context);
 }
 
 /**
@@ -44,13 +51,13 @@ export function evaluateTask(task: PipelineTask, job: Job, scope: Scope): Pipeli
  */
 export function conditionHolds(condition: string | undefined, job: Job, scope: Scope): boolean {
   if (condition === undefined) return true;
-  const value = evaluateTemplateValue(condition, expressionContext(job, scope));
+  const value = evaluateLoose(condition, expressionContext(job, scope));
   if (value === false || value === null || value === undefined) return false;
   return !/^\s*(false|0|)\s*$/i.test(String(value));
 }
 
 export function evaluateEachList(list: string, job: Job, scope: Scope): unknown[] {
-  const value = evaluateTemplateValue(list, expressionContext(job, scope));
+  const value = evaluateLoose(list, expressionContext(job, scope));
   if (Array.isArray(value)) return value;
   if (typeof value === 'string') {
     try {
