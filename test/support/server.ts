@@ -65,7 +65,7 @@ export interface JsonResponse<T = unknown> {
 /** A request whose answer must be JSON (every Tork answer is, errors included). */
 export async function request<T = Record<string, unknown>>(
   url: string,
-  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  init: { method?: string; body?: string | Uint8Array; headers?: Record<string, string> } = {},
 ): Promise<JsonResponse<T>> {
   const response = await fetch(url, { method: init.method ?? 'GET', body: init.body, headers: init.headers });
   const text = await response.text();

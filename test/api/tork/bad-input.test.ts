@@ -11,8 +11,9 @@ describe('Tork bad input', () => {
     await t?.destroy();
   });
 
-  const cases: Array<{ name: string; method?: string; path: string; body?: string; headers?: Record<string, string>; status: number; message: RegExp }> = [
-    { name: 'missing content type', path: '/jobs', body: 'name: x', headers: {}, status: 400, message: /^missing content type$/ },
+  const cases: Array<{ name: string; method?: string; path: string; body?: string | Uint8Array; headers?: Record<string, string>; status: number; message: RegExp }> = [
+    // A bytes body: fetch adds no content type of its own.
+    { name: 'missing content type', path: '/jobs', body: new TextEncoder().encode('name: x'), headers: {}, status: 400, message: /^missing content type$/ },
     { name: 'unknown content type', path: '/jobs', body: 'name: x', headers: { 'content-type': 'text/plain' }, status: 400, message: /^unknown content type: text\/plain$/ },
     { name: 'empty body', path: '/jobs', body: '', headers: yamlHeaders, status: 400, message: /empty|required/i },
     { name: 'malformed YAML', path: '/jobs', body: 'name: x\ntasks:\n  - name: a\n   run: b\n', headers: yamlHeaders, status: 400, message: /line \d+/ },

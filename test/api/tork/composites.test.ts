@@ -30,7 +30,9 @@ tasks:
           run: echo -n C > $TORK_OUTPUT
   - name: last
     var: last
-    run: echo -n "after {{ tasks.cvar }}" > $TORK_OUTPUT
+    env:
+      C: "{{ tasks.cvar }}"
+    run: echo -n "after $C" > $TORK_OUTPUT
 `);
     expect(job.state).toBe('COMPLETED');
     const states = job.execution.map((task: { name: string; state: string }) => `${task.name}:${task.state}`);
@@ -76,7 +78,9 @@ tasks:
           run: echo -n from-child > $TORK_OUTPUT
   - name: use it
     var: final
-    run: echo -n "got {{ tasks.childOut }}" > $TORK_OUTPUT
+    env:
+      CHILD: "{{ tasks.childOut }}"
+    run: echo -n "got $CHILD" > $TORK_OUTPUT
 `);
     expect(job.state).toBe('COMPLETED');
     expect(job.context.tasks.final).toBe('got from-child');
