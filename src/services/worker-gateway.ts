@@ -89,6 +89,7 @@ export class WorkerGateway implements WorkerLink, TaskSource {
       let released = 0;
       const logs: taskLogsRepo.NewLogPart[] = [];
       const tasks = new Map((await tasksRepo.getMany(db, [...new Set(reports.map((r) => r.taskId))])).map((t) => [t.id, t]));
+      const touched = new Set<string>();
       for (const report of reports) {
         if (report.type === 'log') {
           const task = tasks.get(report.taskId);
@@ -99,7 +100,9 @@ export class WorkerGateway implements WorkerLink, TaskSource {
         if (report.type === 'finished') released++;
         // Apply the log lines reported before a state change first, in order.
         await this.flushLogs(db, fx, logs);
-        const task = (await tasksRepo.get(db, report.taskId)) ?? undefined;
+        // A task already changed earlier in this batch is read again; the rest come from the batch read.
+        const task = touched.has(report.taskId) ? await tasksRepo.get(db, report.taskId) : tasks.get(report.taskId);
+        touched.add(report.taskId);
         if (!task || task.attempt !== report.attempt || task.nodeId !== nodeId) continue;
         if (report.type === 'started') await this.engine.taskStarted(db, fx, task, report.backendId, report.at);
         else if (report.type === 'progress') await this.updateProgress(db, fx, task, report.percent);

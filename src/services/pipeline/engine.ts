@@ -28,6 +28,9 @@ export interface EngineOptions {
  * must happen after commit in `Effects`.
  */
 export class PipelineEngine {
+  /** Queues already recorded in the store; queues are never deleted, so this only grows. */
+  private readonly knownQueues = new Set<string>();
+
   constructor(private readonly options: EngineOptions) {}
 
   // ---- jobs -------------------------------------------------------------
@@ -100,24 +103,28 @@ export class PipelineEngine {
     return next;
   }
 
-  /** Creates the top-level task at `position`, or completes the job when none is left. */
-  private async enterPosition(db: Db, fx: Effects, job: Job, position: number, now: number): Promise<void> {
+  /**
+   * Creates the top-level task at `position`, or completes the job when none is
+   * left. `patch` (progress so far) is written in the same statement as the move.
+   */
+  private async enterPosition(db: Db, fx: Effects, job: Job, position: number, now: number, patch: jobsRepo.JobPatch = {}): Promise<void> {
     const definition = job.definition as PipelineDefinition;
-    let current = job;
-    if (position !== job.position) {
-      await jobsRepo.update(db, job.id, job.state, { position });
-      current = { ...job, position };
-    }
     const taskDef = definition.tasks[position - 1];
     if (!taskDef) {
-      await this.completeJob(db, fx, current, now);
+      await this.completeJob(db, fx, { ...job, position }, now, { ...patch, position });
       return;
     }
-    if (current.state === 'pending') current = await this.moveJob(db, fx, current, 'scheduled', { scheduledAt: now });
+    let current: Job;
+    if (job.state === 'pending') {
+      current = await this.moveJob(db, fx, job, 'scheduled', { ...patch, position, scheduledAt: now });
+    } else {
+      if (position !== job.position || Object.keys(patch).length > 0) await jobsRepo.update(db, job.id, job.state, { ...patch, position });
+      current = { ...job, ...patch, position };
+    }
     await this.createTask(db, fx, current, taskDef, { position, parentId: null, siblingIndex: 0 }, {}, now);
   }
 
-  private async completeJob(db: Db, fx: Effects, job: Job, now: number): Promise<void> {
+  private async completeJob(db: Db, fx: Effects, job: Job, now: number, patch: jobsRepo.JobPatch = {}): Promise<void> {
     const definition = job.definition as PipelineDefinition;
     let result: string | null = null;
     if (definition.output) {
@@ -129,6 +136,7 @@ export class PipelineEngine {
       }
     }
     const done = await this.moveJob(db, fx, job, 'completed', {
+      ...patch,
       result,
       completedAt: now,
       progress: 100,
@@ -217,7 +225,10 @@ export class PipelineEngine {
       return;
     }
     if (record.kind === 'simple') {
-      await queuesRepo.ensure(db, [record.queue], now);
+      if (!this.knownQueues.has(record.queue)) {
+        await queuesRepo.ensure(db, [record.queue], now);
+        this.knownQueues.add(record.queue);
+      }
       await tasksRepo.insertMany(db, [record]);
       fx.emit({ type: 'task.state', task: record, from: null, to: record.state });
       if (record.state === 'pending') fx.wakeScheduler = true;
@@ -432,12 +443,8 @@ export class PipelineEngine {
       return;
     }
     const progress = job.taskCount > 0 ? Math.round((job.position / job.taskCount) * 100) : 100;
-    if (progress !== job.progress) {
-      await jobsRepo.update(db, job.id, job.state, { progress });
-      job = { ...job, progress };
-      fx.emit({ type: 'job.progress', job });
-    }
-    await this.enterPosition(db, fx, job, job.position + 1, now);
+    if (progress !== job.progress && job.position < job.taskCount) fx.emit({ type: 'job.progress', job: { ...job, progress } });
+    await this.enterPosition(db, fx, job, job.position + 1, now, progress !== job.progress ? { progress } : {});
   }
 
   private async releaseNextEachItem(db: Db, fx: Effects, parentId: string): Promise<void> {
