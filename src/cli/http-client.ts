@@ -1,0 +1,193 @@
+import type { Job, JobSummary, LogPart, Node, Page, QueueInfo } from './tork-types.js';
+
+/** A parsed JSON answer together with the exact text the server sent (for `--json`). */
+export interface ApiResponse<T> {
+  body: T;
+  text: string;
+}
+
+/** The server answered, but with an error status; `message` is its `{"message"}` when it sent one. */
+export class ServerError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ServerError';
+  }
+}
+
+/** No answer at all: connection refused, DNS failure, reset. */
+export class UnreachableError extends Error {
+  constructor(baseUrl: string, reason: string) {
+    super(`cannot reach the Gantry server at ${baseUrl}: ${reason}`);
+    this.name = 'UnreachableError';
+  }
+}
+
+/** Paging parameters of the list endpoints; unset ones are left to the server's defaults. */
+export interface PageQuery {
+  page?: number;
+  size?: number;
+  q?: string;
+}
+
+/** The last line of the log stream: the job once it has ended. */
+export interface StreamEnd {
+  job: JobSummary;
+  text: string;
+}
+
+export type FetchLike = typeof fetch;
+
+/** Finds the useful words in undici's "fetch failed" (the cause holds the errno, sometimes nested). */
+function describeFailure(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  if (cause instanceof AggregateError && cause.errors.length > 0) {
+    return [...new Set(cause.errors.map((inner: unknown) => describeFailure({ cause: inner })))].join('; ');
+  }
+  const { message, code } = cause as { message?: string; code?: string };
+  return message || code || String(cause);
+}
+
+function query(params: PageQuery): string {
+  const search = new URLSearchParams();
+  if (params.page !== undefined) search.set('page', String(params.page));
+  if (params.size !== undefined) search.set('size', String(params.size));
+  if (params.q !== undefined && params.q !== '') search.set('q', params.q);
+  const text = search.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+const segment = (id: string): string => encodeURIComponent(id);
+
+/** A small typed client for the Tork API as Gantry serves it, over global `fetch`. */
+export class TorkClient {
+  readonly baseUrl: string;
+
+  constructor(
+    baseUrl: string,
+    private readonly fetchImpl: FetchLike = fetch,
+  ) {
+    // A trailing slash would double up with the paths below.
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  submitJob(text: string, contentType: string): Promise<ApiResponse<JobSummary>> {
+    return this.json('POST', '/jobs', { body: text, headers: { 'content-type': contentType } });
+  }
+
+  getJob(id: string): Promise<ApiResponse<Job>> {
+    return this.json('GET', `/jobs/${segment(id)}`);
+  }
+
+  listJobs(params: PageQuery = {}): Promise<ApiResponse<Page<JobSummary>>> {
+    return this.json('GET', `/jobs${query(params)}`);
+  }
+
+  cancelJob(id: string): Promise<ApiResponse<{ status: string }>> {
+    return this.json('PUT', `/jobs/${segment(id)}/cancel`);
+  }
+
+  restartJob(id: string): Promise<ApiResponse<{ status: string }>> {
+    return this.json('PUT', `/jobs/${segment(id)}/restart`);
+  }
+
+  jobLog(id: string, params: PageQuery = {}): Promise<ApiResponse<Page<LogPart>>> {
+    return this.json('GET', `/jobs/${segment(id)}/log${query(params)}`);
+  }
+
+  nodes(): Promise<ApiResponse<Node[]>> {
+    return this.json('GET', '/nodes');
+  }
+
+  queues(): Promise<ApiResponse<QueueInfo[]>> {
+    return this.json('GET', '/queues');
+  }
+
+  /**
+   * Follows `GET /jobs/{id}/log/stream` (Gantry's NDJSON extension): calls `onPart`
+   * for each log part as it arrives and resolves with the last line, the ended job.
+   */
+  async streamJobLog(id: string, onPart: (part: LogPart, text: string) => void, signal?: AbortSignal): Promise<StreamEnd> {
+    const response = await this.send('GET', `/jobs/${segment(id)}/log/stream`, { signal });
+    if (!response.ok || response.body === null) throw await this.failure(response);
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffered = '';
+    const handle = (line: string): StreamEnd | undefined => {
+      if (line.trim() === '') return undefined;
+      const value = this.parse<LogPart | { job: JobSummary }>(line, response);
+      if ('job' in value) return { job: value.job, text: line };
+      onPart(value, line);
+      return undefined;
+    };
+    const read = async (): Promise<{ done: boolean; value?: Uint8Array }> => {
+      try {
+        return await reader.read();
+      } catch (error) {
+        throw new UnreachableError(this.baseUrl, `the log stream broke off: ${describeFailure(error)}`);
+      }
+    };
+    try {
+      for (;;) {
+        const { done, value } = await read();
+        buffered += decoder.decode(value, { stream: !done });
+        let newline: number;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+          const end = handle(buffered.slice(0, newline));
+          buffered = buffered.slice(newline + 1);
+          if (end) return end;
+        }
+        if (done) break;
+      }
+    } finally {
+      reader.releaseLock();
+      // Stop the download when we return early (the job line came) or on error.
+      await response.body.cancel().catch(() => undefined);
+    }
+    const end = handle(buffered);
+    if (end) return end;
+    throw new ServerError('the log stream ended before the job did (server shutting down?)', response.status);
+  }
+
+  private async json<T>(method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+    const response = await this.send(method, path, init);
+    if (!response.ok) throw await this.failure(response);
+    const text = await response.text();
+    return { body: this.parse<T>(text, response), text };
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    init: { body?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    try {
+      return await this.fetchImpl(`${this.baseUrl}${path}`, { method, ...init });
+    } catch (error) {
+      if (init.signal?.aborted) throw error;
+      throw new UnreachableError(this.baseUrl, describeFailure(error));
+    }
+  }
+
+  private parse<T>(text: string, response: Response): T {
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ServerError(`${this.baseUrl} answered ${response.status} with something that is not JSON; is it a Gantry server?`, response.status);
+    }
+  }
+
+  /** Turns an error answer into an error with the server's own words when it gave some. */
+  private async failure(response: Response): Promise<ServerError> {
+    const text = await response.text().catch(() => '');
+    try {
+      const { message } = JSON.parse(text) as { message?: unknown };
+      if (typeof message === 'string' && message !== '') return new ServerError(message, response.status);
+    } catch {
+      // Not JSON: fall back to the status line below.
+    }
+    return new ServerError(`server answered ${response.status} ${response.statusText}`.trim(), response.status);
+  }
+}
