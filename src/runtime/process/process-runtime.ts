@@ -233,8 +233,9 @@ export class ProcessRuntime implements Runtime {
       HOME: '/tmp',
       LANG: 'C.UTF-8',
       ...step.env,
-      TORK_OUTPUT: OUTPUT_FILE,
-      TORK_PROGRESS: PROGRESS_FILE,
+      // unshare keeps the host's file system: there, /tork is the work area's host path.
+      TORK_OUTPUT: this.sandbox!.tool === 'bwrap' ? OUTPUT_FILE : join(torkDir, 'stdout'),
+      TORK_PROGRESS: this.sandbox!.tool === 'bwrap' ? PROGRESS_FILE : join(torkDir, 'progress'),
     };
     return new Promise<RunOutcome>((resolveOutcome) => {
       const child = spawn(command.file, command.args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

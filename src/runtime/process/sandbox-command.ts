@@ -59,6 +59,9 @@ export function bwrapArgs(plan: SandboxPlan): string[] {
   for (const target of plan.tmpfs) args.push('--tmpfs', target);
   for (const bind of plan.binds) args.push(bind.readOnly ? '--ro-bind' : '--bind', bind.source, bind.target);
   if (plan.workdir !== DEFAULT_WORKDIR) args.push('--dir', plan.workdir);
+  // The sandbox's own root (where mount points were made) becomes read-only too:
+  // only /tmp, /tork and the task's volumes and tmpfs mounts are writable.
+  if (!plan.rootfs) args.push('--remount-ro', '/');
   args.push('--chdir', plan.workdir, '--', ...plan.argv);
   return args;
 }
