@@ -1,0 +1,83 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, runJob, startTestServer, type TestServer } from '../../support/server.js';
+
+interface Call {
+  headers: Record<string, string | string[] | undefined>;
+  body: Record<string, any>;
+}
+
+describe('Tork webhooks', () => {
+  let t: TestServer;
+  let receiver: Server;
+  let receiverUrl: string;
+  const calls: Call[] = [];
+  let failuresLeft = 0;
+
+  beforeAll(async () => {
+    receiver = createServer((request, response) => {
+      let text = '';
+      request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      request.on('end', () => {
+        if (failuresLeft > 0) {
+          failuresLeft--;
+          response.writeHead(503).end();
+          return;
+        }
+        calls.push({ headers: request.headers, body: JSON.parse(text) as Record<string, any> });
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`;
+    t = await startTestServer('sqlite', { webhooks: { backoffMs: 20, attempts: 4 } });
+  });
+
+  afterAll(async () => {
+    await t?.destroy();
+    receiver?.close();
+  });
+
+  it('calls a job’s webhook on its state changes, with headers, retrying failures', async () => {
+    calls.length = 0;
+    failuresLeft = 2;
+    const job = await runJob(
+      t.url,
+      `
+name: hooked
+webhooks:
+  - url: ${receiverUrl}/job
+    headers:
+      x-token: abc
+    if: "{{ job.state == 'COMPLETED' }}"
+tasks:
+  - name: a
+    run: "true"
+`,
+    );
+    const call = await eventually(async () => calls.find((c) => c.body.id === job.id && c.body.state === 'COMPLETED'));
+    expect(call.headers['x-token']).toBe('abc');
+    expect(call.body).toMatchObject({ name: 'hooked', state: 'COMPLETED' });
+    // Only the COMPLETED change passes the `if`.
+    expect(calls.filter((c) => c.body.id === job.id)).toHaveLength(1);
+  });
+
+  it('calls task webhooks for task state changes', async () => {
+    calls.length = 0;
+    failuresLeft = 0;
+    const job = await runJob(
+      t.url,
+      `
+name: task hooks
+webhooks:
+  - url: ${receiverUrl}/task
+    event: task.StateChange
+tasks:
+  - name: watched
+    run: "true"
+`,
+    );
+    await eventually(async () => (calls.some((c) => c.body.jobId === job.id && c.body.state === 'COMPLETED') ? true : undefined));
+    expect(calls.every((c) => c.body.name === 'watched')).toBe(true);
+  });
+});
