@@ -5,6 +5,7 @@ import type { GantryConfig } from './config/schema.js';
 import type { Runtime } from './runtime/runtime.js';
 import { createProcessRuntime } from './runtime/process/index.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { Counters } from './services/counters.js';
 import { EventBus } from './services/event-bus.js';
 import { JobService } from './services/job-service.js';
 import { NodeService } from './services/node-service.js';
@@ -28,6 +29,7 @@ export interface Core {
   schedules: ScheduleService;
   gateway: WorkerGateway;
   scheduler: Scheduler;
+  counters: Counters;
   /** The in-process worker, when enabled. */
   worker: Worker | undefined;
   version: string;
@@ -75,6 +77,8 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   );
   const webhooks = new WebhookService(store, bus, options.webhookRenderer, config.webhooks, logger.child({ component: 'webhooks' }));
 
+  const counters = new Counters();
+  counters.start(bus);
   const recovered = await recoverAfterRestart(store, writer, gateway);
   if (recovered.tasks > 0 || recovered.nodes > 0) logger.info(recovered, 'recovered work from before the restart');
 
@@ -129,8 +133,9 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     await schedules.stop();
     nodes.stop();
     await webhooks.stop();
+    counters.stop();
     await store.close();
   };
 
-  return { config, store, bus, jobs, nodes, schedules, gateway, scheduler, worker, version: GANTRY_VERSION, stop };
+  return { config, store, bus, jobs, nodes, schedules, gateway, scheduler, counters, worker, version: GANTRY_VERSION, stop };
 }

@@ -26,7 +26,14 @@ export function registerClusterRoutes(app: FastifyInstance, core: Core): void {
     return reply.status(200).send();
   });
 
-  app.get('/metrics', async () => {
+  // Tork's dashboard reads JSON here; a Prometheus scraper asks for text and gets the counters.
+  app.get('/metrics', async (request, reply) => {
+    const accept = request.headers.accept ?? '';
+    if (/text\/plain|application\/openmetrics-text/.test(accept) && !/application\/json/.test(accept)) {
+      const counters = core.counters;
+      counters.nodesUp.set((await core.nodes.listActive()).length);
+      return reply.header('content-type', counters.registry.contentType).send(await counters.registry.metrics());
+    }
     const [counts, nodes] = await Promise.all([core.jobs.counts(), core.nodes.listActive()]);
     const cpuPercent = nodes.length > 0 ? nodes.reduce((sum, node) => sum + node.cpuPercent, 0) / nodes.length : 0;
     return {

@@ -69,6 +69,16 @@ describe.each(STORES)('Tork health, nodes, queues and metrics on %s', (kind) => 
     await runJob(t.url, 'name: after\ntasks:\n  - name: a\n    run: "true"\n');
   });
 
+  it('serves Prometheus counters at /metrics to a scraper', async () => {
+    await runJob(t.url, 'name: counted\ntasks:\n  - name: a\n    run: "true"\n');
+    const response = await fetch(`${t.url}/metrics`, { headers: { accept: 'text/plain;version=0.0.4;q=0.5,*/*;q=0.1' } });
+    expect(response.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(/gantry_job_transitions_total\{kind="pipeline",state="completed"\} [1-9]/);
+    expect(text).toMatch(/gantry_task_transitions_total\{queue="default",state="running"\} [1-9]/);
+    expect(text).toMatch(/gantry_nodes_up 1/);
+  });
+
   it('runs tasks on other queues the worker serves', async () => {
     const job = await runJob(t.url, 'name: on gpu\ntasks:\n  - name: a\n    queue: gpu\n    run: echo gpu\n');
     expect(job.state).toBe('COMPLETED');
