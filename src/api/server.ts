@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Core } from '../gantry.js';
 import { toGantryError } from './errors.js';
@@ -22,7 +22,8 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<Fasti
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: core.config.api.bodyLimitBytes,
-    disableRequestLogging: true,
+    // Per-request lines would double the log volume of a busy server; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     // Log followers stream until their job ends; on shutdown they must not hold the server open.
     forceCloseConnections: true,
     // Tork clients send paths with and without trailing slashes.

@@ -1,9 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const ROOT = '/sys/fs/cgroup';
 const PARENT = 'gantry';
 const CONTROLLERS = ['memory', 'pids', 'cpu'] as const;
+const HAS_MEMSW = existsSync(join(ROOT, 'memory', 'memory.memsw.limit_in_bytes'));
 type Controller = (typeof CONTROLLERS)[number];
 
 /** Whether v1 controllers can be created here (root on a host with them mounted writable). */
@@ -42,18 +44,27 @@ export class TaskCgroup {
     };
   }
 
-  create(limits: CgroupLimits): void {
-    for (const dir of Object.values(this.dirs)) mkdirSync(dir, { recursive: true });
-    writeFileSync(join(this.dirs.memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
-    // Without swap accounting a task could page out past its limit; cap swap too where present.
-    const memsw = join(this.dirs.memory, 'memory.memsw.limit_in_bytes');
-    if (existsSync(memsw)) writeFileSync(memsw, String(limits.memoryBytes));
-    writeFileSync(join(this.dirs.pids, 'pids.max'), String(limits.pids));
+  /** Asynchronous: cgroupfs directory operations are slow, and must not stall the event loop. */
+  async create(limits: CgroupLimits): Promise<void> {
+    await Promise.all(Object.values(this.dirs).map((dir) => mkdir(dir, { recursive: true })));
+    const memory = String(limits.memoryBytes);
+    const writes = [
+      // Without swap accounting a task could page out past its limit; cap swap too where
+      // present. The kernel wants memory+swap ≥ memory, so the memory limit goes first.
+      writeFile(join(this.dirs.memory, 'memory.limit_in_bytes'), memory).then(() =>
+        HAS_MEMSW ? writeFile(join(this.dirs.memory, 'memory.memsw.limit_in_bytes'), memory) : undefined,
+      ),
+      writeFile(join(this.dirs.pids, 'pids.max'), String(limits.pids)),
+    ];
     if (limits.cpus !== undefined) {
       const period = 100_000;
-      writeFileSync(join(this.dirs.cpu, 'cpu.cfs_period_us'), String(period));
-      writeFileSync(join(this.dirs.cpu, 'cpu.cfs_quota_us'), String(Math.max(1_000, Math.round(limits.cpus * period))));
+      writes.push(
+        writeFile(join(this.dirs.cpu, 'cpu.cfs_period_us'), String(period)).then(() =>
+          writeFile(join(this.dirs.cpu, 'cpu.cfs_quota_us'), String(Math.max(1_000, Math.round(limits.cpus! * period)))),
+        ),
+      );
     }
+    await Promise.all(writes);
   }
 
   /** The files a process writes its pid to, to join every controller. */
@@ -94,16 +105,14 @@ export class TaskCgroup {
 
   /** Removes the cgroups once empty; retries briefly while the kernel reaps the last processes. */
   async remove(): Promise<void> {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      let left = 0;
-      for (const dir of Object.values(this.dirs)) {
-        try {
-          if (existsSync(dir)) rmdirSync(dir);
-        } catch {
-          left++;
-        }
-      }
-      if (left === 0) return;
+    let dirs = Object.values(this.dirs);
+    for (let attempt = 0; attempt < 50 && dirs.length > 0; attempt++) {
+      const results = await Promise.allSettled(dirs.map((dir) => rmdir(dir)));
+      dirs = dirs.filter((_dir, i) => {
+        const result = results[i]!;
+        return result.status === 'rejected' && (result.reason as NodeJS.ErrnoException).code !== 'ENOENT';
+      });
+      if (dirs.length === 0) return;
       this.killAll();
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

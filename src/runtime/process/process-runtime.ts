@@ -137,7 +137,7 @@ export class ProcessRuntime implements Runtime {
       const memoryBytes = request.limits.memoryBytes ?? this.options.defaultMemoryBytes;
       if (this.cgroups) {
         cgroup = new TaskCgroup(key);
-        cgroup.create({ memoryBytes, pids: request.limits.pids ?? this.options.defaultPids, cpus: request.limits.cpus });
+        await cgroup.create({ memoryBytes, pids: request.limits.pids ?? this.options.defaultPids, cpus: request.limits.cpus });
       }
       let started = false;
       const noticed = new Set<string>();

@@ -1,0 +1,37 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+
+/** A real server on 127.0.0.1 with a throwaway data directory. */
+export async function benchServer(flags: ConfigInput = {}, runtime?: Runtime): Promise<RunningServer & { cleanup(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gantry-bench-'));
+  const config = loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', ...flags } });
+  const server = await startServer(config, { runtime });
+  return {
+    ...server,
+    cleanup: async () => {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves when `count` jobs have reached a terminal state, counted on the bus. */
+export function jobsEnded(server: RunningServer, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let ended = 0;
+    const stop = server.core.bus.subscribe((event) => {
+      if (event.type === 'job.state' && (event.to === 'completed' || event.to === 'failed' || event.to === 'cancelled')) {
+        ended++;
+        if (ended === count) {
+          stop();
+          resolve();
+        }
+      }
+    });
+  });
+}
