@@ -46,7 +46,22 @@ function openSqlite(path: string): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db: Db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
+  // Kysely prepares every query anew; the same few statements run for every task, so
+  // keep their prepared form (bounded: ad-hoc queries such as searches vary).
+  const statements = new Map<string, SQLite.Statement>();
+  const database = {
+    close: () => sqlite.close(),
+    prepare: (sql: string): SQLite.Statement => {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (statements.size >= 500) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+  const db: Db = new Kysely({ dialect: new SqliteDialect({ database }) });
   return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
 }
 

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { GantryError } from '../../core/errors.js';
@@ -6,6 +6,7 @@ import type { RunOutcome, RunStep } from '../../core/run-spec.js';
 import type { RunHooks, RunRequest, Runtime } from '../runtime.js';
 import { cgroupsV1Writable, removeStaleCgroups, TaskCgroup } from './cgroups.js';
 import { LineBudget } from './line-splitter.js';
+import { Launcher } from './launcher.js';
 import type { ProcessRuntimeOptions } from './options.js';
 import { DEFAULT_WORKDIR, hostCommand, OUTPUT_FILE, PROGRESS_FILE, TORK_DIR, type SandboxPlan } from './sandbox-command.js';
 
@@ -44,6 +45,7 @@ export class ProcessRuntime implements Runtime {
   private cgroups = false;
   private readonly isRoot = process.getuid?.() === 0;
   private readonly attempts = new Map<string, Attempt>();
+  private readonly launcher = new Launcher();
 
   constructor(private readonly options: ProcessRuntimeOptions) {}
 
@@ -75,6 +77,7 @@ export class ProcessRuntime implements Runtime {
   async stop(): Promise<void> {
     for (const attempt of this.attempts.values()) attempt.controller.abort();
     await Promise.allSettled([...this.attempts.values()].map((a) => a.done));
+    this.launcher.stop();
   }
 
   run(request: RunRequest, hooks: RunHooks, signal: AbortSignal): Promise<RunOutcome> {
@@ -238,49 +241,56 @@ export class ProcessRuntime implements Runtime {
       TORK_PROGRESS: this.sandbox!.tool === 'bwrap' ? PROGRESS_FILE : join(torkDir, 'progress'),
     };
     return new Promise<RunOutcome>((resolveOutcome) => {
-      const child = spawn(command.file, command.args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let pid: number | undefined;
       let reason: 'timeout' | 'cancelled' | undefined;
+      let settled = false;
       const kill = (why: 'timeout' | 'cancelled'): void => {
         reason ??= why;
         try {
-          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+          if (pid !== undefined) process.kill(-pid, 'SIGKILL');
         } catch {
           // already gone
         }
         cgroup?.killAll();
       };
       const onAbort = (): void => kill('cancelled');
+      const finish = (outcome: RunOutcome): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        resolveOutcome(outcome);
+      };
       signal.addEventListener('abort', onAbort, { once: true });
-      if (signal.aborted) kill('cancelled');
       const timer = step.timeoutMs ? setTimeout(() => kill('timeout'), step.timeoutMs) : undefined;
-      child.once('spawn', () => {
-        if (firstStart()) hooks.onStarted({ backendId: String(child.pid) });
-      });
       const out = budget.splitter('stdout');
       const err = budget.splitter('stderr');
-      child.stdout.on('data', (chunk: Buffer) => out.write(chunk));
-      child.stderr.on('data', (chunk: Buffer) => err.write(chunk));
-      child.once('error', (error) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        resolveOutcome({ end: 'error', exitCode: null, error: `cannot start the sandbox: ${error.message}` });
-      });
-      child.once('close', (code, killedBy) => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        out.end();
-        err.end();
-        // Whatever the step left behind (a daemonised grandchild) goes with it.
-        cgroup?.killAll();
-        if (reason === 'cancelled') return resolveOutcome({ end: 'cancelled', exitCode: null, error: 'cancelled' });
-        if (reason === 'timeout') return resolveOutcome({ end: 'timeout', exitCode: null, error: `timed out after ${formatDuration(step.timeoutMs!)}` });
-        if (code !== 0 && cgroup?.hitMemoryLimit()) {
-          return resolveOutcome({ end: 'oom', exitCode: code, error: 'killed: the task ran out of memory (memory limit reached)' });
-        }
-        if (code === 0) return resolveOutcome({ end: 'exited', exitCode: 0 });
-        if (code === null) return resolveOutcome({ end: 'exited', exitCode: null, error: `killed by signal ${killedBy}` });
-        resolveOutcome({ end: 'exited', exitCode: code, error: `exit code ${code}` });
-      });
+      void this.launcher
+        .launch(command.file, command.args, env, {
+          onData: (stream, data) => (stream === 'stdout' ? out : err).write(data),
+          onError: (message) => finish({ end: 'error', exitCode: null, error: `cannot start the sandbox: ${message}` }),
+          onExit: (code, killedBy) => {
+            out.end();
+            err.end();
+            // Whatever the step left behind (a daemonised grandchild) goes with it.
+            cgroup?.killAll();
+            if (reason === 'cancelled') return finish({ end: 'cancelled', exitCode: null, error: 'cancelled' });
+            if (reason === 'timeout') return finish({ end: 'timeout', exitCode: null, error: `timed out after ${formatDuration(step.timeoutMs!)}` });
+            if (code !== 0 && cgroup?.hitMemoryLimit()) {
+              return finish({ end: 'oom', exitCode: code, error: 'killed: the task ran out of memory (memory limit reached)' });
+            }
+            if (code === 0) return finish({ end: 'exited', exitCode: 0 });
+            if (code === null) return finish({ end: 'exited', exitCode: null, error: `killed by signal ${killedBy}` });
+            finish({ end: 'exited', exitCode: code, error: `exit code ${code}` });
+          },
+        })
+        .then((launched) => {
+          pid = launched;
+          if (pid === undefined) return;
+          // The process exists (forked; exec under way): the task has started.
+          if (firstStart()) hooks.onStarted({ backendId: String(pid) });
+          if (signal.aborted || reason) kill(reason ?? 'cancelled');
+        });
     });
   }
 }
