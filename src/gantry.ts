@@ -121,6 +121,8 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
         labels: {},
       },
       heartbeatMs: config.worker.heartbeatMs,
+      // The in-process link applies each call's reports in call order, so batches may overlap.
+      reportConcurrency: 4,
       logger: logger.child({ component: 'worker' }),
     });
     await worker.start();

@@ -28,11 +28,13 @@ export type WorkerMessage =
   | { type: 'run'; assignment: Assignment }
   | { type: 'cancel'; taskId: string; attempt: number };
 
-export type TaskReport =
-  | { type: 'started'; taskId: string; attempt: number; backendId: string; at: number }
-  | { type: 'log'; taskId: string; attempt: number; contents: string; at: number }
-  | { type: 'progress'; taskId: string; attempt: number; percent: number; at: number }
-  | { type: 'finished'; taskId: string; attempt: number; outcome: RunOutcome; at: number };
+/** What a node reports about a task attempt; `jobId` lets the server apply reports of different jobs side by side. */
+export type TaskReport = { taskId: string; jobId: string; attempt: number; at: number } & (
+  | { type: 'started'; backendId: string }
+  | { type: 'log'; contents: string }
+  | { type: 'progress'; percent: number }
+  | { type: 'finished'; outcome: RunOutcome }
+);
 
 export interface Heartbeat {
   cpuPercent: number;

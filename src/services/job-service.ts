@@ -70,7 +70,7 @@ export class JobService {
       }
       await this.engine.cancelJob(db, fx, job, Date.now());
       return (await jobsRepo.get(db, id))!;
-    });
+    }, id);
   }
 
   /** Resumes a failed or cancelled job at the task where it stopped. */
@@ -84,7 +84,7 @@ export class JobService {
       if (job.position > job.taskCount) throw new GantryError('invalid_input', 'job has no more tasks to run');
       await this.engine.restartJob(db, fx, job, Date.now());
       return (await jobsRepo.get(db, id))!;
-    });
+    }, id);
   }
 
   async jobLogs(id: string, query: taskLogsRepo.LogQuery): Promise<Page<TaskLogPart>> {

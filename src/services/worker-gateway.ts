@@ -85,34 +85,42 @@ export class WorkerGateway implements WorkerLink, TaskSource {
 
   async report(nodeId: string, reports: TaskReport[]): Promise<void> {
     if (reports.length === 0) return;
-    const finished = await this.writer.run(async (db, fx) => {
-      let released = 0;
-      const logs: taskLogsRepo.NewLogPart[] = [];
-      const tasks = new Map((await tasksRepo.getMany(db, [...new Set(reports.map((r) => r.taskId))])).map((t) => [t.id, t]));
-      const touched = new Set<string>();
-      for (const report of reports) {
-        if (report.type === 'log') {
-          const task = tasks.get(report.taskId);
-          if (!task) continue;
-          logs.push({ taskId: task.id, jobId: task.jobId, contents: await this.redact(db, task, report.contents), createdAt: report.at });
-          continue;
-        }
-        if (report.type === 'finished') released++;
-        // Apply the log lines reported before a state change first, in order.
-        await this.flushLogs(db, fx, logs);
-        // A task already changed earlier in this batch is read again; the rest come from the batch read.
-        const task = touched.has(report.taskId) ? await tasksRepo.get(db, report.taskId) : tasks.get(report.taskId);
-        touched.add(report.taskId);
-        if (!task || task.attempt !== report.attempt || task.nodeId !== nodeId) continue;
-        if (report.type === 'started') await this.engine.taskStarted(db, fx, task, report.backendId, report.at);
-        else if (report.type === 'progress') await this.updateProgress(db, fx, task, report.percent);
-        else await this.applyFinished(db, fx, task, report);
-      }
-      await this.flushLogs(db, fx, logs);
-      return released;
-    });
+    // Reports about different jobs are applied side by side; those of one job in order
+    // (the per-job lock is taken synchronously here, in arrival order).
+    const byJob = new Map<string, TaskReport[]>();
+    for (const report of reports) {
+      const list = byJob.get(report.jobId);
+      if (list) list.push(report);
+      else byJob.set(report.jobId, [report]);
+    }
+    await Promise.all([...byJob].map(([jobId, jobReports]) => this.writer.run((db, fx) => this.applyReports(db, fx, nodeId, jobReports), jobId)));
     for (const report of reports) if (report.type === 'finished') this.secretsByTask.delete(report.taskId);
+    const finished = reports.filter((report) => report.type === 'finished').length;
     if (finished > 0) this.scheduler?.release(nodeId, finished);
+  }
+
+  private async applyReports(db: Db, fx: Effects, nodeId: string, reports: TaskReport[]): Promise<void> {
+    const logs: taskLogsRepo.NewLogPart[] = [];
+    const tasks = new Map((await tasksRepo.getMany(db, [...new Set(reports.map((r) => r.taskId))])).map((t) => [t.id, t]));
+    const touched = new Set<string>();
+    for (const report of reports) {
+      if (report.type === 'log') {
+        const task = tasks.get(report.taskId);
+        if (!task || task.jobId !== report.jobId) continue;
+        logs.push({ taskId: task.id, jobId: task.jobId, contents: await this.redact(db, task, report.contents), createdAt: report.at });
+        continue;
+      }
+      // Apply the log lines reported before a state change first, in order.
+      await this.flushLogs(db, fx, logs);
+      // A task already changed earlier in this batch is read again; the rest come from the batch read.
+      const task = touched.has(report.taskId) ? await tasksRepo.get(db, report.taskId) : tasks.get(report.taskId);
+      touched.add(report.taskId);
+      if (!task || task.jobId !== report.jobId || task.attempt !== report.attempt || task.nodeId !== nodeId) continue;
+      if (report.type === 'started') await this.engine.taskStarted(db, fx, task, report.backendId, report.at);
+      else if (report.type === 'progress') await this.updateProgress(db, fx, task, report.percent);
+      else await this.applyFinished(db, fx, task, report);
+    }
+    await this.flushLogs(db, fx, logs);
   }
 
   async deregister(nodeId: string): Promise<void> {

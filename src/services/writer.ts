@@ -1,3 +1,4 @@
+import { isGantryError } from '../core/errors.js';
 import type { Db } from '../store/dialect.js';
 import type { Store } from '../store/open.js';
 import { Effects } from './effects.js';
@@ -10,13 +11,26 @@ export interface WriterHooks {
   wakeScheduler(): void;
 }
 
+/** PostgreSQL's deadlock and serialization failures: the transaction may simply be run again. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 8;
+
+function retryable(error: unknown): boolean {
+  if (isGantryError(error)) return error.code === 'conflict';
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && RETRYABLE_SQLSTATES.has(code);
+}
+
 /**
- * Runs the engine's read-modify-write sections one at a time, each in one
- * transaction, and carries out their effects only after commit. One server runs
- * the engine (see docs/architecture.md), so a process-wide mutex is enough.
+ * Runs the engine's read-modify-write sections, each in one transaction, and
+ * carries out their effects only after commit. Sections about the same job
+ * (`key`) run one at a time; different jobs run side by side (on PostgreSQL, on
+ * several connections). Sections that collide anyway (a claim and a cancel on the
+ * same task, a subjob and its parent) see a guarded update fail or a deadlock, and
+ * are run again from the start on fresh reads.
  */
 export class Writer {
-  private readonly mutex = new Mutex();
+  private readonly locks = new Map<string, { mutex: Mutex; users: number }>();
   private hooks: WriterHooks = { cancelOnNode: () => undefined, wakeScheduler: () => undefined };
 
   constructor(
@@ -28,11 +42,38 @@ export class Writer {
     this.hooks = hooks;
   }
 
-  async run<T>(section: (db: Db, fx: Effects) => Promise<T>): Promise<T> {
-    const fx = new Effects();
-    const result = await this.mutex.run(() => this.store.db.transaction().execute((trx) => section(trx, fx)));
+  async run<T>(section: (db: Db, fx: Effects) => Promise<T>, key?: string): Promise<T> {
+    const attempt = (): Promise<{ result: T; fx: Effects }> => this.attempt(section);
+    const { result, fx } = key === undefined ? await attempt() : await this.withLock(key, attempt);
     this.apply(fx);
     return result;
+  }
+
+  private async attempt<T>(section: (db: Db, fx: Effects) => Promise<T>): Promise<{ result: T; fx: Effects }> {
+    for (let attempt = 1; ; attempt++) {
+      const fx = new Effects();
+      try {
+        const result = await this.store.db.transaction().execute((trx) => section(trx, fx));
+        return { result, fx };
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !retryable(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
+      }
+    }
+  }
+
+  private async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    let lock = this.locks.get(key);
+    if (!lock) {
+      lock = { mutex: new Mutex(), users: 0 };
+      this.locks.set(key, lock);
+    }
+    lock.users++;
+    try {
+      return await lock.mutex.run(work);
+    } finally {
+      if (--lock.users === 0) this.locks.delete(key);
+    }
   }
 
   private apply(fx: Effects): void {

@@ -16,6 +16,8 @@ export interface WorkerOptions {
   registration: Omit<NodeRegistration, 'hostname'> & { hostname?: string };
   /** Milliseconds between heartbeats. */
   heartbeatMs: number;
+  /** Report batches in flight at once; more than 1 only for links that keep call order (in-process). */
+  reportConcurrency?: number;
   logger: WorkerLogger;
 }
 
@@ -43,6 +45,7 @@ export class Worker {
     this.reports = new ReportBuffer(
       (batch) => this.options.link.report(this.requireNodeId(), batch),
       (error) => this.options.logger.warn({ err: error }, 'report failed; retrying'),
+      options.reportConcurrency ?? 1,
     );
   }
 
@@ -115,15 +118,15 @@ export class Worker {
   }
 
   private execute(assignment: Assignment): void {
-    const { taskId, attempt } = assignment;
+    const { taskId, jobId, attempt } = assignment;
     const controller = new AbortController();
     const done = this.options.runtime
       .run(
         { ...assignment.spec, taskId, attempt },
         {
-          onStarted: ({ backendId }) => this.reports.add({ type: 'started', taskId, attempt, backendId, at: Date.now() }),
-          onLine: (_stream, line) => this.reports.add({ type: 'log', taskId, attempt, contents: `${line}\n`, at: Date.now() }),
-          onProgress: (percent) => this.reports.add({ type: 'progress', taskId, attempt, percent, at: Date.now() }),
+          onStarted: ({ backendId }) => this.reports.add({ type: 'started', taskId, jobId, attempt, backendId, at: Date.now() }),
+          onLine: (_stream, line) => this.reports.add({ type: 'log', taskId, jobId, attempt, contents: `${line}\n`, at: Date.now() }),
+          onProgress: (percent) => this.reports.add({ type: 'progress', taskId, jobId, attempt, percent, at: Date.now() }),
         },
         controller.signal,
       )
@@ -133,7 +136,7 @@ export class Worker {
         error: `runtime failed: ${error instanceof Error ? error.message : String(error)}`,
       }))
       .then((outcome) => {
-        this.reports.add({ type: 'finished', taskId, attempt, outcome, at: Date.now() });
+        this.reports.add({ type: 'finished', taskId, jobId, attempt, outcome, at: Date.now() });
         this.running.delete(taskId);
       });
     this.running.set(taskId, { assignment, controller, done });
