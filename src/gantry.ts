@@ -51,7 +51,11 @@ export interface BuildCoreOptions {
  */
 export async function startCore(options: BuildCoreOptions): Promise<Core & { stop(): Promise<void> }> {
   const { config, logger } = options;
-  const store = await openStore({ database: config.database, dataDir: config.dataDir });
+  const store = await openStore({
+    database: config.database,
+    dataDir: config.dataDir,
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; reconnecting'),
+  });
   const bus = new EventBus((error) => logger.error({ err: error }, 'event listener failed'));
   const writer = new Writer(store, bus);
   const engine = new PipelineEngine({

@@ -164,3 +164,19 @@ export async function listByStates(db: Db, states: readonly JobState[]): Promise
   const rows = await db.selectFrom('jobs').selectAll().where('state', 'in', states).execute();
   return rows.map(jobFromRow);
 }
+
+/**
+ * Moves a job to `running` if it is in one of `from` (one statement: the hot path
+ * of every task start). Returns the job as it is now, or undefined when it was not
+ * in one of those states.
+ */
+export async function markRunning(db: Db, id: string, from: readonly JobState[], now: number): Promise<Job | undefined> {
+  const row = await db
+    .updateTable('jobs')
+    .set((eb) => ({ state: 'running', started_at: eb.fn.coalesce('started_at', eb.val(now)) }))
+    .where('id', '=', id)
+    .where('state', 'in', from)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? jobFromRow(row) : undefined;
+}

@@ -21,6 +21,8 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** Connections in the PostgreSQL pool. */
   poolSize?: number;
+  /** Told about errors of idle pooled connections (the pool replaces them). */
+  onConnectionError?: (error: Error) => void;
 }
 
 function redactUrl(url: string): string {
@@ -65,7 +67,7 @@ function openSqlite(path: string): Store {
   return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
 }
 
-function openPostgres(url: string, poolSize: number): Store {
+function openPostgres(url: string, poolSize: number, onConnectionError: (error: Error) => void): Store {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -75,6 +77,8 @@ function openPostgres(url: string, poolSize: number): Store {
         oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // A connection dropped while idle (the server restarted, say) must not crash Gantry; the pool replaces it.
+  pool.on('error', onConnectionError);
   const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', location: redactUrl(url), close: () => db.destroy() };
 }
@@ -84,7 +88,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const url = options.database;
   let store: Store;
   if (url && /^postgres(ql)?:\/\//.test(url)) {
-    store = openPostgres(url, options.poolSize ?? 10);
+    store = openPostgres(url, options.poolSize ?? 10, options.onConnectionError ?? (() => undefined));
   } else if (url && !url.startsWith('sqlite:')) {
     throw new GantryError('invalid_input', `database URL must start with postgres://, postgresql:// or sqlite: (got "${url.split(':')[0]}:…")`);
   } else {

@@ -4,7 +4,7 @@ import { newId } from '../../core/ids.js';
 import type { Job, Task } from '../../core/model.js';
 import type { PipelineDefinition, PipelineSubjob, PipelineTask } from '../../core/pipeline.js';
 import type { RunOutcome } from '../../core/run-spec.js';
-import { assertJobTransition, assertTaskTransition, type JobState, type TaskState } from '../../core/states.js';
+import { assertJobTransition, assertTaskTransition, jobStatesLeadingTo, type JobState, type TaskState } from '../../core/states.js';
 import type { Db } from '../../store/dialect.js';
 import * as jobsRepo from '../../store/jobs-repo.js';
 import * as queuesRepo from '../../store/queues-repo.js';
@@ -354,10 +354,9 @@ export class PipelineEngine {
   }
 
   private async markJobRunning(db: Db, fx: Effects, jobId: string, now: number): Promise<void> {
-    const job = await this.reloadJob(db, jobId);
-    if (job.state === 'pending' || job.state === 'scheduled') {
-      await this.moveJob(db, fx, job, 'running', { startedAt: job.startedAt ?? now });
-    }
+    // The guard is the transition table's own list of states that may become running.
+    const job = await jobsRepo.markRunning(db, jobId, jobStatesLeadingTo('running'), now);
+    if (job) fx.emit({ type: 'job.state', job, from: 'scheduled', to: 'running' });
   }
 
   /** A node started running a task. */
