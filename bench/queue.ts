@@ -17,7 +17,7 @@ import type { PipelineDefinition } from '../src/core/pipeline.js';
 import { startCore } from '../src/gantry.js';
 import { webhookRenderer } from '../src/api/server.js';
 import { NoopRuntime } from './lib/noop-runtime.js';
-import { startPostgres } from './lib/postgres.js';
+import { startEmbeddedPostgres } from '../test/support/embedded-postgres.js';
 import { fmt } from './lib/stats.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
@@ -83,7 +83,8 @@ async function graphile(connectionString: string, concurrency: number | undefine
   }
 }
 
-const postgres = await startPostgres();
+// The same embedded PostgreSQL the tests use, with its default durability.
+const postgres = await startEmbeddedPostgres({ durable: true });
 try {
   for (const name of ['gantry_bench', 'graphile_default', 'graphile_matched']) await postgres.createDatabase(name);
   console.log(`queue: ${JOBS} no-op jobs; Gantry with ${SLOTS} slots; graphile-worker default (concurrency 1) and with concurrency ${SLOTS}`);

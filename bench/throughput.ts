@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load.js';
-import { createProcessRuntime } from '../src/runtime/process/index.js';
+import { createProcessRuntime, processRuntimeOptions } from '../src/runtime/process/index.js';
 import type { RunRequest } from '../src/runtime/runtime.js';
 import { benchServer, jobsEnded } from './lib/server.js';
 import { fmt, median } from './lib/stats.js';
@@ -45,19 +45,7 @@ async function gantryRound(): Promise<number> {
 
 async function baselineRound(): Promise<number> {
   const workRoot = mkdtempSync(join(tmpdir(), 'gantry-bench-base-'));
-  const runtime = createProcessRuntime({
-    workRoot: join(workRoot, 'work'),
-    sandbox: config.runtime.sandbox,
-    runAsUid: config.runtime.runAsUid,
-    runAsGid: config.runtime.runAsGid,
-    defaultMemoryBytes: config.runtime.defaultMemoryBytes,
-    defaultPids: config.runtime.defaultPids,
-    outputCapBytes: config.runtime.outputCapBytes,
-    logLineCapBytes: config.runtime.logLineCapBytes,
-    logCapBytes: config.runtime.logCapBytes,
-    images: {},
-    allowBindMounts: false,
-  });
+  const runtime = createProcessRuntime(processRuntimeOptions(config.runtime, join(workRoot, 'work')));
   await runtime.start();
   try {
     let next = 0;

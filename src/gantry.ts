@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GantryConfig } from './config/schema.js';
 import type { Runtime } from './runtime/runtime.js';
-import { createProcessRuntime } from './runtime/process/index.js';
+import { createProcessRuntime, processRuntimeOptions } from './runtime/process/index.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { Counters } from './services/counters.js';
 import { EventBus } from './services/event-bus.js';
@@ -96,20 +96,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   if (config.worker.enabled) {
     const taskRuntime: Runtime =
       options.runtime ??
-      createProcessRuntime({
-        workRoot: join(config.dataDir, 'work'),
-        sandbox: config.runtime.sandbox,
-        runAsUid: config.runtime.runAsUid,
-        runAsGid: config.runtime.runAsGid,
-        defaultMemoryBytes: config.runtime.defaultMemoryBytes,
-        defaultPids: config.runtime.defaultPids,
-        outputCapBytes: config.runtime.outputCapBytes,
-        logLineCapBytes: config.runtime.logLineCapBytes,
-        logCapBytes: config.runtime.logCapBytes,
-        images: config.runtime.images,
-        allowBindMounts: config.runtime.allowBindMounts,
-        logger: logger.child({ component: 'runtime' }),
-      });
+      createProcessRuntime(processRuntimeOptions(config.runtime, join(config.dataDir, 'work'), logger.child({ component: 'runtime' })));
     runtime = taskRuntime;
     await taskRuntime.start();
     worker = new Worker({

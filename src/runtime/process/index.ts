@@ -2,7 +2,7 @@ import type { Runtime } from '../runtime.js';
 import type { ProcessRuntimeOptions } from './options.js';
 import { ProcessRuntime } from './process-runtime.js';
 
-export type { ProcessRuntimeOptions } from './options.js';
+export { processRuntimeOptions, type ProcessRuntimeOptions } from './options.js';
 export { hostCommand, bwrapArgs, type SandboxPlan } from './sandbox-command.js';
 export { stepArgv } from './process-runtime.js';
 

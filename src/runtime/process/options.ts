@@ -23,3 +23,12 @@ export interface ProcessRuntimeOptions {
   allowBindMounts: boolean;
   logger?: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
+
+/** The runtime settings of the configuration (`runtime.*`) as the process runtime's options. */
+export function processRuntimeOptions(
+  settings: Omit<ProcessRuntimeOptions, 'workRoot' | 'logger'>,
+  workRoot: string,
+  logger?: ProcessRuntimeOptions['logger'],
+): ProcessRuntimeOptions {
+  return { ...settings, workRoot, logger };
+}
