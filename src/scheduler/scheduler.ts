@@ -13,8 +13,8 @@ export interface SchedulerNode {
   /** Shared queues plus the node's private one. */
   queues: string[];
   maxTasks: number;
-  /** Tasks the node holds now (assigned and not yet finished). */
-  running: number;
+  /** Tasks the node holds now (assigned and not yet finished), as `taskId:attempt`. */
+  held: Set<string>;
 }
 
 export interface SchedulerOptions {
@@ -60,8 +60,8 @@ export class Scheduler {
     await this.idle;
   }
 
-  addNode(node: Omit<SchedulerNode, 'running'> & { running?: number }): void {
-    this.nodes.set(node.nodeId, { ...node, running: node.running ?? 0 });
+  addNode(node: Omit<SchedulerNode, 'held'>): void {
+    this.nodes.set(node.nodeId, { ...node, held: new Set() });
     this.wake();
   }
 
@@ -73,11 +73,14 @@ export class Scheduler {
     return this.nodes.has(nodeId);
   }
 
-  /** A node finished (or lost) `count` of its tasks: its slots are free again. */
-  release(nodeId: string, count = 1): void {
+  /**
+   * A node finished these task attempts: their slots are free again. Idempotent, so
+   * a report applied twice (a retried batch) frees a slot once.
+   */
+  release(nodeId: string, attempts: ReadonlyArray<{ taskId: string; attempt: number }>): void {
     const node = this.nodes.get(nodeId);
     if (!node) return;
-    node.running = Math.max(0, node.running - count);
+    for (const { taskId, attempt } of attempts) node.held.delete(`${taskId}:${attempt}`);
     this.wake();
   }
 
@@ -111,15 +114,15 @@ export class Scheduler {
     while (placed && !this.stopped) {
       placed = false;
       const candidates = [...this.nodes.values()]
-        .filter((node) => node.running < node.maxTasks)
-        .sort((a, b) => b.maxTasks - b.running - (a.maxTasks - a.running));
+        .filter((node) => node.held.size < node.maxTasks)
+        .sort((a, b) => b.maxTasks - b.held.size - (a.maxTasks - a.held.size));
       for (const node of candidates) {
         if (this.stopped) return;
-        const free = node.maxTasks - node.running;
+        const free = node.maxTasks - node.held.size;
         const assignments = await this.options.source.claim(node.nodeId, node.queues, Math.min(free, batch));
         if (assignments.length === 0) continue;
         if (!this.nodes.has(node.nodeId)) continue;
-        node.running += assignments.length;
+        for (const assignment of assignments) node.held.add(`${assignment.taskId}:${assignment.attempt}`);
         this.options.deliver(node.nodeId, assignments);
         placed = true;
       }

@@ -93,10 +93,15 @@ export class WorkerGateway implements WorkerLink, TaskSource {
       if (list) list.push(report);
       else byJob.set(report.jobId, [report]);
     }
-    await Promise.all([...byJob].map(([jobId, jobReports]) => this.writer.run((db, fx) => this.applyReports(db, fx, nodeId, jobReports), jobId)));
-    for (const report of reports) if (report.type === 'finished') this.secretsByTask.delete(report.taskId);
-    const finished = reports.filter((report) => report.type === 'finished').length;
-    if (finished > 0) this.scheduler?.release(nodeId, finished);
+    await Promise.all(
+      [...byJob].map(async ([jobId, jobReports]) => {
+        await this.writer.run((db, fx) => this.applyReports(db, fx, nodeId, jobReports), jobId);
+        // Free each job's slots as soon as its reports are in, so placement overlaps the rest.
+        const finished = jobReports.filter((report) => report.type === 'finished');
+        for (const report of finished) this.secretsByTask.delete(report.taskId);
+        if (finished.length > 0) this.scheduler?.release(nodeId, finished);
+      }),
+    );
   }
 
   private async applyReports(db: Db, fx: Effects, nodeId: string, reports: TaskReport[]): Promise<void> {
