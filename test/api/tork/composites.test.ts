@@ -147,3 +147,38 @@ tasks:
     expect(job.state).toBe('COMPLETED');
   });
 });
+
+describe('Tork task commands', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer('sqlite');
+  });
+  afterAll(async () => {
+    await t?.destroy();
+  });
+
+  it('runs cmd, entrypoint with run, files and a custom workdir', async () => {
+    const job = await runJob(t.url, `
+name: commands
+tasks:
+  - name: cmd only
+    var: a
+    cmd: ["sh", "-c", "echo -n from-cmd > $TORK_OUTPUT"]
+  - name: entrypoint and run
+    var: b
+    entrypoint: ["bash", "-c"]
+    run: "echo -n \${BASH_VERSION:+bash} > $TORK_OUTPUT"
+  - name: files
+    var: c
+    files:
+      data.txt: from-file
+    run: cat data.txt > $TORK_OUTPUT
+  - name: workdir
+    var: d
+    workdir: /tmp/here
+    run: pwd > $TORK_OUTPUT
+`);
+    expect(job.state).toBe('COMPLETED');
+    expect(job.context.tasks).toEqual({ a: 'from-cmd', b: 'bash', c: 'from-file', d: '/tmp/here\n' });
+  });
+});
