@@ -153,7 +153,11 @@ describe.each(['bwrap', 'unshare'] as const)('the process sandbox (%s)', (mode) 
   });
 
   it('has no network unless it asks for it', async () => {
-    const server: Server = createServer((socket) => socket.end('hi\n'));
+    const server: Server = createServer((socket) => {
+      // The task closes its end at once; a reset on ours is expected, not an error.
+      socket.on('error', () => undefined);
+      socket.end('hi\n');
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     const probe = `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port} && echo connected' 2>/dev/null || echo refused`;
