@@ -29,6 +29,14 @@ export function stepArgv(step: RunStep): string[] {
   return argv;
 }
 
+/** How many prepared work areas (with cgroups) are kept ready. */
+const SPARES = 2;
+
+interface Spare {
+  area: string;
+  cgroup: TaskCgroup | undefined;
+}
+
 interface Attempt {
   controller: AbortController;
   done: Promise<RunOutcome>;
@@ -46,6 +54,10 @@ export class ProcessRuntime implements Runtime {
   private readonly isRoot = process.getuid?.() === 0;
   private readonly attempts = new Map<string, Attempt>();
   private readonly launcher = new Launcher();
+  private readonly spares: Spare[] = [];
+  private spareCounter = 0;
+  private refilling = false;
+  private stopped = false;
 
   constructor(private readonly options: ProcessRuntimeOptions) {}
 
@@ -77,6 +89,11 @@ export class ProcessRuntime implements Runtime {
   async stop(): Promise<void> {
     for (const attempt of this.attempts.values()) attempt.controller.abort();
     await Promise.allSettled([...this.attempts.values()].map((a) => a.done));
+    this.stopped = true;
+    for (const spare of this.spares.splice(0)) {
+      await spare.cgroup?.remove();
+      rmSync(spare.area, { recursive: true, force: true });
+    }
     this.launcher.stop();
   }
 
@@ -107,6 +124,47 @@ export class ProcessRuntime implements Runtime {
     }
   }
 
+  private makeArea(area: string): void {
+    const torkDir = join(area, 'tork');
+    mkdirSync(join(torkDir, 'workdir'), { recursive: true });
+    for (const dir of [area, torkDir, join(torkDir, 'workdir')]) this.chown(dir);
+  }
+
+  /** A prepared work area and default-limit cgroups, if one is ready; starts preparing the next. */
+  private takeSpare(): Spare | undefined {
+    const spare = this.spares.pop();
+    void this.refillSpares();
+    return spare;
+  }
+
+  private async refillSpares(): Promise<void> {
+    if (this.refilling || this.stopped || !this.sandbox) return;
+    this.refilling = true;
+    try {
+      while (this.spares.length < SPARES && !this.stopped) {
+        const name = `${process.pid}-spare${this.spareCounter++}`;
+        const area = join(this.options.workRoot, name);
+        this.makeArea(area);
+        let cgroup: TaskCgroup | undefined;
+        if (this.cgroups) {
+          cgroup = new TaskCgroup(name);
+          await cgroup.create({ memoryBytes: this.options.defaultMemoryBytes, pids: this.options.defaultPids });
+        }
+        if (this.stopped) {
+          // stop() ran while this one was being made: it is nobody's to clean up but ours.
+          await cgroup?.remove();
+          rmSync(area, { recursive: true, force: true });
+          return;
+        }
+        this.spares.push({ area, cgroup });
+      }
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'preparing a task work area failed');
+    } finally {
+      this.refilling = false;
+    }
+  }
+
   private chown(path: string): void {
     if (this.isRoot) chownSync(path, this.options.runAsUid ?? 65534, this.options.runAsGid ?? 65534);
   }
@@ -114,13 +172,16 @@ export class ProcessRuntime implements Runtime {
   private async runAttempt(key: string, request: RunRequest, hooks: RunHooks, signal: AbortSignal): Promise<RunOutcome> {
     const sandbox = this.sandbox;
     if (!sandbox) throw new GantryError('unavailable', 'the process runtime is not started');
-    const area = join(this.options.workRoot, key);
+    // A task with the default limits takes a work area and cgroups prepared ahead of
+    // demand (off its start-up path); the next ones are prepared in the background.
+    const defaults = request.limits.memoryBytes === undefined && request.limits.pids === undefined && request.limits.cpus === undefined;
+    const prepared = defaults ? this.takeSpare() : undefined;
+    const area = prepared?.area ?? join(this.options.workRoot, key);
     const torkDir = join(area, 'tork');
     const budget = new LineBudget(this.options.logLineCapBytes, this.options.logCapBytes, (stream, line) => hooks.onLine(stream, line));
-    let cgroup: TaskCgroup | undefined;
+    let cgroup: TaskCgroup | undefined = prepared?.cgroup;
     try {
-      mkdirSync(join(torkDir, 'workdir'), { recursive: true });
-      for (const dir of [area, torkDir, join(torkDir, 'workdir')]) this.chown(dir);
+      if (!prepared) this.makeArea(area);
       const volumes: SandboxPlan['volumes'] = [];
       const tmpfs: string[] = [];
       const binds: SandboxPlan['binds'] = [];
@@ -138,7 +199,7 @@ export class ProcessRuntime implements Runtime {
         }
       }
       const memoryBytes = request.limits.memoryBytes ?? this.options.defaultMemoryBytes;
-      if (this.cgroups) {
+      if (this.cgroups && !prepared) {
         cgroup = new TaskCgroup(key);
         await cgroup.create({ memoryBytes, pids: request.limits.pids ?? this.options.defaultPids, cpus: request.limits.cpus });
       }
