@@ -1,5 +1,6 @@
 import { GantryError } from '../core/errors.js';
 import { newShortId } from '../core/ids.js';
+import { maskSecrets } from '../core/secrets.js';
 import type { Task, WorkerNode } from '../core/model.js';
 import type { Assignment, Heartbeat, NodeRegistration, TaskReport, WorkerLink, WorkerMessage } from '../core/worker-protocol.js';
 import type { Scheduler, TaskSource } from '../scheduler/scheduler.js';
@@ -14,8 +15,6 @@ import type { Effects } from './effects.js';
 import { Inbox } from './inbox.js';
 import type { PipelineEngine } from './pipeline/engine.js';
 import type { Writer } from './writer.js';
-
-const REDACTED = '[REDACTED]';
 
 /**
  * The server side of the worker protocol: registers nodes, hands them their
@@ -220,8 +219,6 @@ export class WorkerGateway implements WorkerLink, TaskSource {
       secrets = Object.values(job?.secrets ?? {}).filter((value) => value.length > 0);
       this.secretsByTask.set(task.id, secrets);
     }
-    let out = text;
-    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    return out;
+    return maskSecrets(text, secrets);
   }
 }

@@ -1,12 +1,12 @@
 import type { Job, Page, QueueInfo, ScheduledJob, Task, TaskLogPart, WorkerNode } from '../../core/model.js';
 import type { PipelineDefinition, PipelineTask } from '../../core/pipeline.js';
+import { maskSecrets, REDACTED } from '../../core/secrets.js';
 import { TORK_JOB_STATE, TORK_NODE_STATUS, TORK_SCHEDULE_STATE, TORK_TASK_STATE } from './states.js';
 
 /** Wire shapes of the Tork API (camelCase, Go's omitempty: empty values are left out). */
 
 export type TorkJson = Record<string, unknown>;
 
-const REDACTED = '[REDACTED]';
 
 const time = (ms: number | null | undefined): string | undefined => (ms == null ? undefined : new Date(ms).toISOString());
 
@@ -29,11 +29,7 @@ function omitEmpty(object: TorkJson, always: readonly string[] = []): TorkJson {
 /** Replaces every secret value inside strings of a structure. */
 function redact<T>(value: T, secrets: readonly string[]): T {
   if (secrets.length === 0) return value;
-  if (typeof value === 'string') {
-    let out: string = value;
-    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    return out as T;
-  }
+  if (typeof value === 'string') return maskSecrets(value, secrets) as T;
   if (Array.isArray(value)) return value.map((item: unknown) => redact(item, secrets)) as T;
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
