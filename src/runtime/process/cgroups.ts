@@ -1,15 +1,42 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+/**
+ * cgroup v1 controllers for task attempts: one cgroup per attempt under
+ * `/sys/fs/cgroup/<controller>/gantry/<name>` in the memory and pids hierarchies
+ * (and cpu when the task asks for a cpu limit). The memory cgroup caps memory
+ * (plus swap where accounted) and counts OOM kills; the pids cgroup caps the
+ * number of processes, which RLIMIT_NPROC cannot do for root, and lists every
+ * process of the attempt wherever it forked or daemonised to.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOT = '/sys/fs/cgroup';
 const PARENT = 'gantry';
 const CONTROLLERS = ['memory', 'pids', 'cpu'] as const;
-const HAS_MEMSW = existsSync(join(ROOT, 'memory', 'memory.memsw.limit_in_bytes'));
-type Controller = (typeof CONTROLLERS)[number];
+const CPU_PERIOD_US = 100_000;
 
-/** Whether v1 controllers can be created here (root on a host with them mounted writable). */
-export function cgroupsV1Writable(): boolean {
+export type Controller = (typeof CONTROLLERS)[number];
+
+/** Whether swap is accounted (memory.memsw.*), looked up once. */
+let swapAccounted: boolean | undefined;
+function hasMemsw(): boolean {
+  swapAccounted ??= existsSync(join(ROOT, 'memory', PARENT, 'memory.memsw.limit_in_bytes'));
+  return swapAccounted;
+}
+
+export interface CgroupLimits {
+  memoryBytes: number;
+  pids: number;
+  /** Fraction of CPUs; unset: no cpu cgroup. */
+  cpus?: number;
+}
+
+/**
+ * Makes the `gantry` parent in each controller; false where cgroup v1 is not
+ * there or not writable (not root, cgroup v2, read-only mount).
+ */
+export function prepareCgroupParents(): boolean {
   try {
     for (const controller of CONTROLLERS) {
       const dir = join(ROOT, controller, PARENT);
@@ -22,128 +49,163 @@ export function cgroupsV1Writable(): boolean {
   }
 }
 
-export interface CgroupLimits {
-  memoryBytes: number;
-  pids: number;
-  cpus?: number;
+/** The cpu quota for a fraction of CPUs, per 100 ms period (the kernel's minimum is 1 ms). */
+export function cpuQuotaUs(cpus: number): number {
+  return Math.max(1_000, Math.round(cpus * CPU_PERIOD_US));
 }
 
 /**
- * One task attempt's cgroups (v1: memory, pids, cpu). The process joins them
- * before it runs anything (see `procsFiles`), so every descendant is counted
- * and can be killed through them.
+ * One attempt's cgroups. Every process of the attempt is placed in them before
+ * it runs any of the task's code. Once an attempt is over and they are empty,
+ * cgroups with the default limits may serve a later attempt (see `reuse`):
+ * making and removing memory cgroups is costly for the kernel.
  */
 export class TaskCgroup {
-  readonly dirs: Record<Controller, string>;
+  /** OOM kills counted before the current attempt (a reused cgroup keeps its counter). */
+  private oomBaseline = 0;
 
-  constructor(name: string) {
-    this.dirs = {
-      memory: join(ROOT, 'memory', PARENT, name),
-      pids: join(ROOT, 'pids', PARENT, name),
-      cpu: join(ROOT, 'cpu', PARENT, name),
-    };
-  }
+  private constructor(
+    readonly name: string,
+    readonly dirs: Partial<Record<Controller, string>>,
+  ) {}
 
-  /** Asynchronous: cgroupfs directory operations are slow, and must not stall the event loop. */
-  async create(limits: CgroupLimits): Promise<void> {
-    await Promise.all(Object.values(this.dirs).map((dir) => mkdir(dir, { recursive: true })));
-    const memory = String(limits.memoryBytes);
-    const writes = [
-      // Without swap accounting a task could page out past its limit; cap swap too where
-      // present. The kernel wants memory+swap ≥ memory, so the memory limit goes first.
-      writeFile(join(this.dirs.memory, 'memory.limit_in_bytes'), memory).then(() =>
-        HAS_MEMSW ? writeFile(join(this.dirs.memory, 'memory.memsw.limit_in_bytes'), memory) : undefined,
-      ),
-      writeFile(join(this.dirs.pids, 'pids.max'), String(limits.pids)),
-    ];
-    if (limits.cpus !== undefined) {
-      const period = 100_000;
-      writes.push(
-        writeFile(join(this.dirs.cpu, 'cpu.cfs_period_us'), String(period)).then(() =>
-          writeFile(join(this.dirs.cpu, 'cpu.cfs_quota_us'), String(Math.max(1_000, Math.round(limits.cpus! * period)))),
-        ),
-      );
+  /** Creates the cgroups and writes the limits (asynchronously: cgroupfs calls can be slow). */
+  static async create(name: string, limits: CgroupLimits): Promise<TaskCgroup> {
+    const controllers: Controller[] = limits.cpus === undefined ? ['memory', 'pids'] : ['memory', 'pids', 'cpu'];
+    const cgroup = new TaskCgroup(name, Object.fromEntries(controllers.map((c) => [c, join(ROOT, c, PARENT, name)])));
+    try {
+      await Promise.all(Object.values(cgroup.dirs).map((dir) => mkdir(dir)));
+      const memory = cgroup.dirs.memory!;
+      const writes = [
+        // The kernel wants memory+swap ≥ memory: the memory limit goes first. With
+        // swap accounting, capping memory+swap at the same value means no swap.
+        writeFile(join(memory, 'memory.limit_in_bytes'), String(limits.memoryBytes)).then(async () => {
+          if (hasMemsw()) await writeFile(join(memory, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes));
+        }),
+        writeFile(join(cgroup.dirs.pids!, 'pids.max'), String(limits.pids)),
+      ];
+      if (limits.cpus !== undefined) {
+        const cpu = cgroup.dirs.cpu!;
+        writes.push(writeFile(join(cpu, 'cpu.cfs_period_us'), String(CPU_PERIOD_US)).then(() => writeFile(join(cpu, 'cpu.cfs_quota_us'), String(cpuQuotaUs(limits.cpus!)))));
+      }
+      await Promise.all(writes);
+      return cgroup;
+    } catch (error) {
+      await cgroup.remove();
+      throw error;
     }
-    await Promise.all(writes);
   }
 
-  /** The files a process writes its pid to, to join every controller. */
+  /** Opens an existing attempt's cgroups (to clean up after a crash). */
+  static existing(name: string): TaskCgroup {
+    const dirs = Object.fromEntries(CONTROLLERS.map((c) => [c, join(ROOT, c, PARENT, name)]).filter(([, dir]) => existsSync(dir!)));
+    return new TaskCgroup(name, dirs);
+  }
+
+  /** The cgroup.procs files a process writes its pid into to join. */
   procsFiles(): string[] {
     return Object.values(this.dirs).map((dir) => join(dir, 'cgroup.procs'));
   }
 
+  /** Host pids of every process in the attempt. */
   pids(): number[] {
+    const dir = this.dirs.pids ?? this.dirs.memory;
+    if (!dir) return [];
     try {
-      return readFileSync(join(this.dirs.pids, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+      return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
     } catch {
       return [];
     }
   }
 
-  /** SIGKILL to every process still in the cgroup (daemonised grandchildren included). */
-  killAll(): void {
+  /** SIGKILL to every process of the attempt (daemonised grandchildren included); returns how many were signalled. */
+  killAll(): number {
+    let signalled = 0;
     for (const pid of this.pids()) {
       try {
         process.kill(pid, 'SIGKILL');
+        signalled++;
       } catch {
-        // already gone
+        // exited meanwhile
       }
     }
+    return signalled;
   }
 
-  /** Whether the memory limit was hit (the kernel's OOM killer acted in this cgroup). */
-  hitMemoryLimit(): boolean {
+  /**
+   * Kills every process of the attempt and waits until the kernel has taken them
+   * all out (at most `withinMs`); true when none is left. With a pid namespace the
+   * sandbox's end has usually killed them already: then this is one read.
+   */
+  async killAndWait(withinMs = 2_000): Promise<boolean> {
+    const deadline = Date.now() + withinMs;
+    while (this.killAll() > 0 || this.pids().length > 0) {
+      if (Date.now() > deadline) return false;
+      await sleep(5);
+    }
+    return true;
+  }
+
+  /** OOM kills so far; on kernels before 4.13, which have no kill counter, how often the limit was hit. */
+  private oomCount(): number {
+    const dir = this.dirs.memory;
+    if (!dir) return 0;
     try {
-      const control = readFileSync(join(this.dirs.memory, 'memory.oom_control'), 'utf8');
-      const kills = /oom_kill (\d+)/.exec(control);
-      if (kills) return Number(kills[1]) > 0;
-      return Number(readFileSync(join(this.dirs.memory, 'memory.failcnt'), 'utf8')) > 0;
+      const kills = /^oom_kill (\d+)$/m.exec(readFileSync(join(dir, 'memory.oom_control'), 'utf8'));
+      return Number(kills ? kills[1] : readFileSync(join(dir, 'memory.failcnt'), 'utf8'));
     } catch {
-      return false;
+      return 0;
     }
   }
 
-  /** Removes the cgroups once empty; retries briefly while the kernel reaps the last processes. */
-  async remove(): Promise<void> {
+  /** Whether the kernel's OOM killer killed a process of this attempt. */
+  oomKilled(): boolean {
+    return this.oomCount() > this.oomBaseline;
+  }
+
+  /** Makes an emptied cgroup ready for another attempt (same limits): its OOM count starts afresh. */
+  reuse(): this {
+    this.oomBaseline = this.oomCount();
+    return this;
+  }
+
+  /**
+   * Removes the cgroups; a cgroup with processes cannot be removed, so whatever
+   * is left is killed and the removal retried while the kernel reaps them.
+   * Resolves false if they are still there after about two seconds.
+   */
+  async remove(): Promise<boolean> {
     let dirs = Object.values(this.dirs);
-    for (let attempt = 0; attempt < 50 && dirs.length > 0; attempt++) {
+    for (let round = 0; round < 100 && dirs.length > 0; round++) {
       const results = await Promise.allSettled(dirs.map((dir) => rmdir(dir)));
       dirs = dirs.filter((_dir, i) => {
         const result = results[i]!;
         return result.status === 'rejected' && (result.reason as NodeJS.ErrnoException).code !== 'ENOENT';
       });
-      if (dirs.length === 0) return;
+      if (dirs.length === 0) break;
       this.killAll();
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return dirs.length === 0;
   }
 }
 
 /**
- * Removes cgroups left by a Gantry process that was killed (their processes are
- * killed with them). Cgroup names start with the owning process's pid.
+ * Removes the attempts' cgroups a Gantry process left when it was killed (their
+ * processes are killed with them). Names start with the owner's pid: a cgroup is
+ * stale when that process is gone.
  */
-export async function removeStaleCgroups(): Promise<void> {
+export async function removeStaleCgroups(isStale: (name: string) => boolean): Promise<string[]> {
+  const names = new Set<string>();
   for (const controller of CONTROLLERS) {
-    const parent = join(ROOT, controller, PARENT);
-    let names: string[] = [];
     try {
-      names = readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+      for (const entry of readdirSync(join(ROOT, controller, PARENT), { withFileTypes: true })) {
+        if (entry.isDirectory() && isStale(entry.name)) names.add(entry.name);
+      }
     } catch {
-      continue;
-    }
-    for (const name of names) {
-      const owner = Number(name.split('-')[0]);
-      if (Number.isInteger(owner) && owner !== process.pid && !alive(owner)) await new TaskCgroup(name).remove();
+      // controller not there
     }
   }
+  for (const name of names) await TaskCgroup.existing(name).remove();
+  return [...names];
 }

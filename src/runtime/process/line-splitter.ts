@@ -1,13 +1,28 @@
 import type { StreamName } from '../runtime.js';
 
+const NEWLINE = 0x0a;
+
+/** The longest prefix of `bytes` (at most `max` bytes) that does not end inside a UTF-8 character. */
+export function utf8Prefix(bytes: Buffer, max: number): Buffer {
+  if (bytes.length <= max) return bytes;
+  let end = max;
+  // Back off over continuation bytes (10xxxxxx) to the start of the cut character.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end);
+}
+
 /**
- * Turns a process's output chunks into lines, cutting lines over `lineCap` bytes
- * and dropping everything after `totalCap` bytes of a task (saying so once).
- * Shared by stdout and stderr of one attempt so the cap is per task.
+ * Turns a task's output into lines for the log, within two caps: a line over
+ * `lineCap` bytes is cut there and marked (the rest of it is dropped, never
+ * buffered), and after `totalCap` bytes of an attempt's log every further line
+ * is dropped, with one final line saying so. One budget serves both streams of
+ * an attempt, so the cap is per task.
  */
 export class LineBudget {
   private used = 0;
   private exhausted = false;
+  /** Called once when the log cap is reached (the output need not be read any more). */
+  onExhausted: (() => void) | undefined;
 
   constructor(
     private readonly lineCap: number,
@@ -15,42 +30,72 @@ export class LineBudget {
     private readonly emit: (stream: StreamName, line: string) => void,
   ) {}
 
-  line(stream: StreamName, raw: string): void {
+  get isExhausted(): boolean {
+    return this.exhausted;
+  }
+
+  /** Adds one complete line (without its newline). */
+  line(stream: StreamName, text: string): void {
     if (this.exhausted) return;
-    let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (Buffer.byteLength(line) > this.lineCap) {
-      line = `${Buffer.from(line).subarray(0, this.lineCap).toString('utf8')}… [line cut at ${this.lineCap} bytes]`;
-    }
-    this.used += Buffer.byteLength(line) + 1;
+    this.used += Buffer.byteLength(text) + 1;
     if (this.used > this.totalCap) {
       this.exhausted = true;
       this.emit('stderr', `gantry: log limit of ${this.totalCap} bytes reached; further output of this task is dropped`);
+      this.onExhausted?.();
       return;
     }
-    this.emit(stream, line);
+    this.emit(stream, text);
   }
 
-  /** A splitter for one stream; call `end` when the stream closes to flush a last partial line. */
+  private lineFrom(stream: StreamName, bytes: Buffer, cut: boolean): void {
+    let end = bytes.length;
+    if (!cut && end > 0 && bytes[end - 1] === 0x0d) end--;
+    const text = utf8Prefix(bytes.subarray(0, end), this.lineCap).toString('utf8');
+    this.line(stream, cut ? `${text}… [line cut at ${this.lineCap} bytes]` : text);
+  }
+
+  /** A splitter for one stream: feed it chunks with `write`, and call `end` when the stream closes. */
   splitter(stream: StreamName): { write(chunk: Buffer): void; end(): void } {
-    let pending = '';
+    let parts: Buffer[] = [];
+    let size = 0;
+    // The current line went over the cap: it was emitted cut, the rest is skipped up to its newline.
+    let skipping = false;
+    const append = (piece: Buffer): void => {
+      if (skipping || piece.length === 0) return;
+      if (size + piece.length > this.lineCap) {
+        parts.push(piece.subarray(0, this.lineCap + 1 - size));
+        this.lineFrom(stream, Buffer.concat(parts), true);
+        parts = [];
+        size = 0;
+        skipping = true;
+        return;
+      }
+      parts.push(piece);
+      size += piece.length;
+    };
+    const finishLine = (): void => {
+      if (!skipping) this.lineFrom(stream, parts.length === 1 ? parts[0]! : Buffer.concat(parts), false);
+      parts = [];
+      size = 0;
+      skipping = false;
+    };
     return {
       write: (chunk) => {
-        pending += chunk.toString('utf8');
-        let newline = pending.indexOf('\n');
+        let start = 0;
+        let newline = chunk.indexOf(NEWLINE, start);
         while (newline !== -1) {
-          this.line(stream, pending.slice(0, newline));
-          pending = pending.slice(newline + 1);
-          newline = pending.indexOf('\n');
+          append(chunk.subarray(start, newline));
+          finishLine();
+          start = newline + 1;
+          newline = chunk.indexOf(NEWLINE, start);
         }
-        // A line without newline that is already over the cap is emitted now, bounded.
-        if (Buffer.byteLength(pending) > this.lineCap * 4) {
-          this.line(stream, pending);
-          pending = '';
-        }
+        append(chunk.subarray(start));
       },
       end: () => {
-        if (pending !== '') this.line(stream, pending);
-        pending = '';
+        if (size > 0) finishLine();
+        parts = [];
+        size = 0;
+        skipping = false;
       },
     };
   }

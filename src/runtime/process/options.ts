@@ -1,34 +1,94 @@
-/** Settings of the process runtime. */
+/** Where the runtime reports what it cannot do itself (a pino logger fits). */
+export interface RuntimeLogger {
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+/** The sandbox tools, when they are not found on PATH. */
+export interface SandboxToolPaths {
+  bwrap?: string;
+  unshare?: string;
+  setpriv?: string;
+  prlimit?: string;
+  mount?: string;
+}
+
+/** Settings of the process runtime. Only `workRoot` is required. */
 export interface ProcessRuntimeOptions {
-  /** Host directory under which each task attempt gets a private work area (removed after the run). */
+  /**
+   * Host directory under which each task attempt gets its private work area
+   * (`<workRoot>/<owner pid>-<n>-<task>-<attempt>`), removed after the run. Created
+   * if missing. When Gantry runs as root the task user must be able to pass
+   * through it and its parents (search permission for others).
+   */
   workRoot: string;
-  /** `auto`: bubblewrap when installed, else util-linux unshare. */
-  sandbox: 'auto' | 'bwrap' | 'unshare';
-  /** Host uid/gid tasks run as when Gantry runs as root. Default 65534 (nobody). */
+  /** Which sandbox to use. `auto` (default): bubblewrap when installed, else util-linux unshare. */
+  sandbox?: 'auto' | 'bwrap' | 'unshare';
+  /** Host uid tasks run as when Gantry runs as root (ignored otherwise). Default 65534 (nobody). */
   runAsUid?: number;
+  /** Host gid tasks run as when Gantry runs as root (ignored otherwise). Default 65534 (nogroup). */
   runAsGid?: number;
-  /** Memory cap in bytes when a task sets none. */
-  defaultMemoryBytes: number;
-  /** Most processes a task may have at once. */
-  defaultPids: number;
-  /** Bytes of $TORK_OUTPUT kept. */
-  outputCapBytes: number;
-  /** Longest log line kept, in bytes; longer lines are cut and marked. */
-  logLineCapBytes: number;
-  /** Bytes of log kept per attempt; later lines are dropped and the log says so once. */
-  logCapBytes: number;
-  /** Image name → root file system directory. */
-  images: Record<string, string>;
-  /** Allow `bind` mounts of host paths. Default false. */
-  allowBindMounts: boolean;
-  logger?: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  /** Memory cap in bytes for a task that sets none. Default 2 GiB. */
+  defaultMemoryBytes?: number;
+  /** Most processes (threads included) a task may have at once when it sets none. Default 256. */
+  defaultPids?: number;
+  /** Bytes of $TORK_OUTPUT kept as the task's result; the rest is dropped. Default 64 KiB. */
+  outputCapBytes?: number;
+  /** Longest log line kept, in bytes; longer lines are cut and marked. Default 16 KiB. */
+  logLineCapBytes?: number;
+  /** Bytes of log kept per task attempt; later lines are dropped and one final line says so. Default 8 MiB. */
+  logCapBytes?: number;
+  /** Image name → root file system directory used instead of the host's userland. Default none. */
+  images?: Record<string, string>;
+  /** Allow `bind` mounts of host paths. Default false: a bind mount fails the task with a clear error. */
+  allowBindMounts?: boolean;
+  /**
+   * Attempts prepared ahead of demand (work area, cgroups and, where cgroups are
+   * used, a started process waiting in them for its command), taken by tasks that
+   * use the default limits. Default 4; 0 turns it off.
+   */
+  prepareAhead?: number;
+  /** How often the progress file is read while a step runs, in milliseconds. Default 10 000 (Tork's rate); 0: only at the end. */
+  progressPollMs?: number;
+  /** Paths of the sandbox tools where they are not on PATH. Default: looked up on PATH. */
+  toolPaths?: SandboxToolPaths;
+  /** Where warnings (no cgroups, a cleanup that failed) and debug notes go. Default: nowhere. */
+  logger?: RuntimeLogger;
+}
+
+/** The options with every default applied. */
+export type ResolvedOptions = Required<Omit<ProcessRuntimeOptions, 'logger' | 'toolPaths'>> & Pick<ProcessRuntimeOptions, 'logger' | 'toolPaths'>;
+
+export const NOBODY = 65534;
+
+export function resolveOptions(options: ProcessRuntimeOptions): ResolvedOptions {
+  return {
+    sandbox: 'auto',
+    runAsUid: NOBODY,
+    runAsGid: NOBODY,
+    defaultMemoryBytes: 2 * 1024 ** 3,
+    defaultPids: 256,
+    outputCapBytes: 64 * 1024,
+    logLineCapBytes: 16 * 1024,
+    logCapBytes: 8 * 1024 ** 2,
+    images: {},
+    allowBindMounts: false,
+    prepareAhead: 4,
+    progressPollMs: 10_000,
+    ...withoutUndefined(options),
+    workRoot: options.workRoot,
+  };
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The runtime settings of the configuration (`runtime.*`) as the process runtime's options. */
 export function processRuntimeOptions(
   settings: Omit<ProcessRuntimeOptions, 'workRoot' | 'logger'>,
   workRoot: string,
-  logger?: ProcessRuntimeOptions['logger'],
+  logger?: RuntimeLogger,
 ): ProcessRuntimeOptions {
   return { ...settings, workRoot, logger };
 }

@@ -1,78 +1,104 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { GantryError } from '../../core/errors.js';
 import type { RunOutcome, RunStep } from '../../core/run-spec.js';
 import type { RunHooks, RunRequest, Runtime } from '../runtime.js';
-import { cgroupsV1Writable, removeStaleCgroups, TaskCgroup } from './cgroups.js';
-import { LineBudget } from './line-splitter.js';
-import { Launcher } from './launcher.js';
-import type { ProcessRuntimeOptions } from './options.js';
-import { DEFAULT_WORKDIR, hostCommand, OUTPUT_FILE, PROGRESS_FILE, TORK_DIR, type SandboxPlan } from './sandbox-command.js';
+import { planAttempt, type AttemptPlan } from './attempt-plan.js';
+import { layOutSite, type AttemptSite } from './attempt-site.js';
+import { prepareCgroupParents, removeStaleCgroups, TaskCgroup, type CgroupLimits } from './cgroups.js';
+import { stepOutcome } from './exit-status.js';
+import { Launcher, type LaunchHandlers } from './launcher.js';
+import { LineBudget, utf8Prefix } from './line-splitter.js';
+import { resolveOptions, type ProcessRuntimeOptions, type ResolvedOptions } from './options.js';
+import { PreparedPool, type Prepared } from './prepared-pool.js';
+import { RootCatalog } from './root-catalog.js';
+import { buildSandboxInvocation, launchLine, waitingInvocation } from './sandbox-command.js';
+import { detectSandboxHost, type SandboxHost } from './sandbox-host.js';
+import type { SandboxSpec } from './sandbox-spec.js';
+import { runStepProcess } from './step-process.js';
+import { makeStepSpec } from './step-spec.js';
+import { clearPath, readCapped, placeOwnFile, writeTaskFiles, type Owner } from './task-files.js';
+import { TORK_NAMES } from './tork-layout.js';
+import { createTorkFiles, createWorkArea, prepareWorkRoot, removeStaleAreas, removeWorkArea, taskDir, type WorkArea } from './work-area.js';
+import { Recycler } from './recycler.js';
 
-const SANDBOX_PATH = '/usr/bin:/usr/local/bin:/bin:/sbin:/usr/sbin';
-
-function which(tool: string): string | undefined {
-  const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
-  return found.status === 0 ? found.stdout.trim() : undefined;
-}
-
-function formatDuration(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-/** argv of a step, as Tork builds it: `run` goes to the entrypoint (default `sh -c`). */
-export function stepArgv(step: RunStep): string[] {
-  if (step.run !== undefined) return [...(step.entrypoint?.length ? step.entrypoint : ['sh', '-c']), step.run];
-  const argv = [...(step.entrypoint ?? []), ...(step.cmd ?? [])];
-  if (argv.length === 0) return ['true'];
-  return argv;
-}
-
-/** How many prepared work areas (with cgroups) are kept ready. */
-const SPARES = 2;
-
-interface Spare {
-  area: string;
-  cgroup: TaskCgroup | undefined;
-}
+/** Most bytes of the progress file read. */
+const PROGRESS_CAP = 64;
 
 interface Attempt {
   controller: AbortController;
   done: Promise<RunOutcome>;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Names of areas and cgroups start with the owning Gantry's pid: stale when that process is gone. */
+function staleName(name: string): boolean {
+  const owner = Number(name.split('-')[0]);
+  return Number.isInteger(owner) && owner > 0 && owner !== process.pid && !alive(owner);
+}
+
+/** Runtimes made in this process, for names unique across them (cgroups are host-wide). */
+let instances = 0;
+
+function safeName(text: string): string {
+  return text.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 64);
+}
+
 /**
  * Runs each task attempt as sandboxed processes on this host: bubblewrap (or
- * unshare), an unprivileged uid when Gantry is root, cgroup limits, a timeout and
- * a kill of the whole tree on cancel. See docs/sandbox.md.
+ * util-linux unshare), an unprivileged uid when Gantry is root, cgroup v1
+ * limits, per-step timeouts and a kill of the whole tree on cancel. See
+ * docs/sandbox.md.
  */
 export class ProcessRuntime implements Runtime {
   readonly name = 'process';
-  private sandbox: { tool: 'bwrap' | 'unshare'; path: string } | undefined;
-  private cgroups = false;
+  private readonly options: ResolvedOptions;
   private readonly isRoot = process.getuid?.() === 0;
-  private readonly attempts = new Map<string, Attempt>();
+  /** The task user, who owns what the task may write (only when Gantry is root). */
+  private readonly owner: Owner | undefined;
+  private host: SandboxHost | undefined;
+  private roots: RootCatalog | undefined;
+  private cgroups = false;
+  private pool: PreparedPool | undefined;
   private readonly launcher = new Launcher();
-  private readonly spares: Spare[] = [];
-  private spareCounter = 0;
-  private refilling = false;
+  private readonly attempts = new Map<string, Attempt>();
+  private readonly cleanups = new Set<Promise<void>>();
+  private readonly recycler: Recycler;
+  private sequence = 0;
+  private readonly instance = ++instances;
   private stopped = false;
 
-  constructor(private readonly options: ProcessRuntimeOptions) {}
+  constructor(options: ProcessRuntimeOptions) {
+    this.options = resolveOptions(options);
+    this.owner = this.isRoot ? { uid: this.options.runAsUid, gid: this.options.runAsGid } : undefined;
+    this.recycler = new Recycler(Math.max(8, 2 * this.options.prepareAhead), this.owner);
+  }
 
   async start(): Promise<void> {
-    const bwrap = this.options.sandbox !== 'unshare' ? which('bwrap') : undefined;
-    const unshare = which('unshare');
-    if (bwrap) this.sandbox = { tool: 'bwrap', path: bwrap };
-    else if (this.options.sandbox === 'bwrap') throw new GantryError('unavailable', 'bubblewrap (bwrap) is not installed; install it (apt-get install bubblewrap) or set runtime.sandbox to unshare');
-    else if (unshare) this.sandbox = { tool: 'unshare', path: unshare };
-    else throw new GantryError('unavailable', 'neither bubblewrap (bwrap) nor util-linux unshare is installed: tasks cannot be sandboxed');
-    if (this.isRoot && !which('setpriv')) throw new GantryError('unavailable', 'setpriv (util-linux) is needed to run tasks unprivileged when Gantry runs as root');
-    this.cgroups = this.isRoot && cgroupsV1Writable();
-    if (this.cgroups) await removeStaleCgroups();
-    mkdirSync(this.options.workRoot, { recursive: true });
-    if (this.isRoot) this.makeTraversable(this.options.workRoot);
+    const host = detectSandboxHost(this.options.sandbox, { dropPrivileges: this.isRoot, toolPaths: this.options.toolPaths });
+    if ('error' in host) throw new GantryError('unavailable', host.error);
+    this.cgroups = this.isRoot && prepareCgroupParents();
+    const logger = this.options.logger;
+    if (!this.cgroups) {
+      logger?.warn(
+        { prlimit: host.prlimit !== undefined },
+        'no writable cgroup v1 controllers: memory is capped with RLIMIT_AS (when prlimit is installed), processes and cpu are not limited, OOM kills are not recognised',
+      );
+    }
+    if (this.cgroups) await removeStaleCgroups(staleName);
+    const reason = prepareWorkRoot(this.options.workRoot, this.isRoot);
+    if (reason) throw new GantryError('unavailable', reason);
+    await removeStaleAreas(this.options.workRoot, staleName);
+    this.host = host;
+    this.roots = new RootCatalog(host, this.options.images);
+    // A trivial task through the real path: the sandbox works here, or start fails saying why.
     const said: string[] = [];
     const probe = await this.run(
       { taskId: 'probe', attempt: 0, steps: [{ role: 'main', name: 'probe', run: 'true', env: {}, files: {} }], mounts: [], limits: {}, network: false },
@@ -80,278 +106,259 @@ export class ProcessRuntime implements Runtime {
       new AbortController().signal,
     );
     if (probe.end !== 'exited' || probe.exitCode !== 0) {
-      const detail = said.length > 0 ? ` (${said.join('; ')})` : '';
-      throw new GantryError('unavailable', `the ${this.sandbox.tool} sandbox does not work on this host: ${probe.error ?? probe.end}${detail}`);
+      this.host = undefined;
+      const detail = said.length > 0 ? `: ${said.join('; ')}` : '';
+      throw new GantryError('unavailable', `the ${host.tool} sandbox does not work on this host (${probe.error ?? probe.end})${detail}`);
     }
-    this.options.logger?.debug({ sandbox: this.sandbox.tool, cgroups: this.cgroups }, 'process runtime ready');
+    this.pool = new PreparedPool(this.options.prepareAhead, () => this.prepare(), (prepared) => this.discard(prepared), logger);
+    this.pool.fill();
+    logger?.debug({ sandbox: host.tool, cgroups: this.cgroups }, 'process runtime ready');
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const attempt of this.attempts.values()) attempt.controller.abort();
     await Promise.allSettled([...this.attempts.values()].map((a) => a.done));
-    this.stopped = true;
-    for (const spare of this.spares.splice(0)) {
-      await spare.cgroup?.remove();
-      rmSync(spare.area, { recursive: true, force: true });
-    }
+    await this.pool?.stop();
+    while (this.cleanups.size > 0) await Promise.allSettled([...this.cleanups]);
+    await this.recycler.close();
     this.launcher.stop();
   }
 
   run(request: RunRequest, hooks: RunHooks, signal: AbortSignal): Promise<RunOutcome> {
-    // The pid prefix keeps several Gantry processes on one host apart and tells stale cgroups apart.
-    const key = `${process.pid}-${request.taskId}-${request.attempt}`;
+    if (!this.host || this.stopped) return Promise.reject(new GantryError('unavailable', 'the process runtime is not running'));
+    // The owner's pid first: tells a crashed Gantry's leftovers from a live one's.
+    const name = `${this.uniqueName()}-${safeName(request.taskId)}-${request.attempt}`;
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) controller.abort();
-    const done = this.runAttempt(key, request, hooks, controller.signal).finally(() => {
+    const done = this.runAttempt(name, request, hooks, controller.signal).finally(() => {
       signal.removeEventListener('abort', onAbort);
-      this.attempts.delete(key);
+      this.attempts.delete(name);
     });
-    this.attempts.set(key, { controller, done });
+    this.attempts.set(name, { controller, done });
     return done;
   }
 
-  /**
-   * The unprivileged task user must be able to pass through the directories above
-   * its work area (not list them): add search permission for others on the work
-   * root and the data directory holding it.
-   */
-  private makeTraversable(workRoot: string): void {
-    for (const dir of [workRoot, dirname(workRoot)]) {
-      const mode = statSync(dir).mode & 0o777;
-      if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
-    }
+  /** A name unique on this host: this process's pid first (see staleName), then this runtime and a sequence number. */
+  private uniqueName(): string {
+    return `${process.pid}-${this.instance}.${++this.sequence}`;
   }
 
-  private makeArea(area: string): void {
-    const torkDir = join(area, 'tork');
-    mkdirSync(join(torkDir, 'workdir'), { recursive: true });
-    for (const dir of [area, torkDir, join(torkDir, 'workdir')]) this.chown(dir);
-  }
-
-  /** A prepared work area and default-limit cgroups, if one is ready; starts preparing the next. */
-  private takeSpare(): Spare | undefined {
-    const spare = this.spares.pop();
-    void this.refillSpares();
-    return spare;
-  }
-
-  private async refillSpares(): Promise<void> {
-    if (this.refilling || this.stopped || !this.sandbox) return;
-    this.refilling = true;
-    try {
-      while (this.spares.length < SPARES && !this.stopped) {
-        const name = `${process.pid}-spare${this.spareCounter++}`;
-        const area = join(this.options.workRoot, name);
-        this.makeArea(area);
-        let cgroup: TaskCgroup | undefined;
-        if (this.cgroups) {
-          cgroup = new TaskCgroup(name);
-          await cgroup.create({ memoryBytes: this.options.defaultMemoryBytes, pids: this.options.defaultPids });
-        }
-        if (this.stopped) {
-          // stop() ran while this one was being made: it is nobody's to clean up but ours.
-          await cgroup?.remove();
-          rmSync(area, { recursive: true, force: true });
-          return;
-        }
-        this.spares.push({ area, cgroup });
-      }
-    } catch (error) {
-      this.options.logger?.warn({ err: error }, 'preparing a task work area failed');
-    } finally {
-      this.refilling = false;
-    }
-  }
-
-  private chown(path: string): void {
-    if (this.isRoot) chownSync(path, this.options.runAsUid ?? 65534, this.options.runAsGid ?? 65534);
-  }
-
-  private async runAttempt(key: string, request: RunRequest, hooks: RunHooks, signal: AbortSignal): Promise<RunOutcome> {
-    const sandbox = this.sandbox;
-    if (!sandbox) throw new GantryError('unavailable', 'the process runtime is not started');
-    // A task with the default limits takes a work area and cgroups prepared ahead of
-    // demand (off its start-up path); the next ones are prepared in the background.
-    const defaults = request.limits.memoryBytes === undefined && request.limits.pids === undefined && request.limits.cpus === undefined;
-    const prepared = defaults ? this.takeSpare() : undefined;
-    const area = prepared?.area ?? join(this.options.workRoot, key);
-    const torkDir = join(area, 'tork');
-    const budget = new LineBudget(this.options.logLineCapBytes, this.options.logCapBytes, (stream, line) => hooks.onLine(stream, line));
-    let cgroup: TaskCgroup | undefined = prepared?.cgroup;
-    try {
-      if (!prepared) this.makeArea(area);
-      const volumes: SandboxPlan['volumes'] = [];
-      const tmpfs: string[] = [];
-      const binds: SandboxPlan['binds'] = [];
-      for (const [index, mount] of request.mounts.entries()) {
-        if (mount.type === 'volume') {
-          const hostDir = join(area, `volume-${index}`);
-          mkdirSync(hostDir);
-          this.chown(hostDir);
-          volumes.push({ hostDir, target: mount.target });
-        } else if (mount.type === 'tmpfs') {
-          tmpfs.push(mount.target);
-        } else {
-          if (!this.options.allowBindMounts) return { end: 'error', exitCode: null, error: 'bind mounts are not allowed (runtime.allowBindMounts is off)' };
-          binds.push({ source: resolve(mount.source ?? ''), target: mount.target, readOnly: mount.readOnly === true });
-        }
-      }
-      const memoryBytes = request.limits.memoryBytes ?? this.options.defaultMemoryBytes;
-      if (this.cgroups && !prepared) {
-        cgroup = new TaskCgroup(key);
-        await cgroup.create({ memoryBytes, pids: request.limits.pids ?? this.options.defaultPids, cpus: request.limits.cpus });
-      }
-      let started = false;
-      const noticed = new Set<string>();
-      let outcome: RunOutcome = { end: 'exited', exitCode: 0 };
-      for (const step of request.steps) {
-        const image = step.image;
-        const rootfs = image ? this.options.images[image] : undefined;
-        if (image && !rootfs && !noticed.has(image)) {
-          noticed.add(image);
-          budget.line('stderr', `gantry: image ${image} has no root file system configured; the task runs on the host's userland`);
-        }
-        this.writeStepFiles(torkDir, step);
-        const plan: SandboxPlan = {
-          torkDir,
-          volumes,
-          tmpfs,
-          binds,
-          rootfs,
-          network: request.network,
-          workdir: request.workdir ?? DEFAULT_WORKDIR,
-          dropTo: this.isRoot ? { uid: this.options.runAsUid ?? 65534, gid: this.options.runAsGid ?? 65534 } : undefined,
-          cgroupProcs: cgroup?.procsFiles() ?? [],
-          addressSpaceBytes: cgroup ? undefined : memoryBytes,
-          argv: stepArgv(step),
-        };
-        const result = await this.runStep(plan, step, torkDir, budget, signal, cgroup, () => {
-          if (!started) {
-            started = true;
-            return true;
-          }
-          return false;
-        }, hooks);
-        if (step.role === 'main') {
-          outcome = { ...result, output: result.end === 'exited' && result.exitCode === 0 ? this.readOutput(torkDir) : undefined };
-          const progress = this.readProgress(torkDir);
-          if (progress !== undefined) hooks.onProgress?.(progress);
-        }
-        if (result.end !== 'exited' || result.exitCode !== 0) {
-          return step.role === 'main' ? outcome : { ...result, error: `${step.role} task "${step.name}": ${result.error ?? result.end}` };
-        }
-      }
-      return outcome;
-    } finally {
-      cgroup?.killAll();
-      await cgroup?.remove();
-      rmSync(area, { recursive: true, force: true });
-    }
-  }
-
-  private writeStepFiles(torkDir: string, step: RunStep): void {
-    for (const file of [OUTPUT_FILE, PROGRESS_FILE]) {
-      const host = join(torkDir, file.slice(TORK_DIR.length + 1));
-      writeFileSync(host, '');
-      this.chown(host);
-    }
-    const workdir = join(torkDir, 'workdir');
-    for (const [name, contents] of Object.entries(step.files)) {
-      const host = join(workdir, name);
-      mkdirSync(dirname(host), { recursive: true });
-      writeFileSync(host, contents);
-      this.chown(host);
-    }
-  }
-
-  private readOutput(torkDir: string): string {
-    const bytes = readFileSync(join(torkDir, 'stdout'));
-    return bytes.subarray(0, this.options.outputCapBytes).toString('utf8');
-  }
-
-  private readProgress(torkDir: string): number | undefined {
-    try {
-      const text = readFileSync(join(torkDir, 'progress'), 'utf8').trim();
-      const value = Number(text);
-      return text !== '' && Number.isFinite(value) ? value : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  private runStep(
-    plan: SandboxPlan,
-    step: RunStep,
-    torkDir: string,
-    budget: LineBudget,
-    signal: AbortSignal,
-    cgroup: TaskCgroup | undefined,
-    firstStart: () => boolean,
-    hooks: RunHooks,
-  ): Promise<RunOutcome> {
-    const command = hostCommand(plan, this.sandbox!, torkDir);
-    const env = {
-      PATH: SANDBOX_PATH,
-      HOME: '/tmp',
-      LANG: 'C.UTF-8',
-      ...step.env,
-      // unshare keeps the host's file system: there, /tork is the work area's host path.
-      TORK_OUTPUT: this.sandbox!.tool === 'bwrap' ? OUTPUT_FILE : join(torkDir, 'stdout'),
-      TORK_PROGRESS: this.sandbox!.tool === 'bwrap' ? PROGRESS_FILE : join(torkDir, 'progress'),
+  private limitsOf(limits: RunRequest['limits']): CgroupLimits {
+    return {
+      memoryBytes: limits.memoryBytes ?? this.options.defaultMemoryBytes,
+      pids: limits.pids ?? this.options.defaultPids,
+      cpus: limits.cpus,
     };
-    return new Promise<RunOutcome>((resolveOutcome) => {
-      let pid: number | undefined;
-      let reason: 'timeout' | 'cancelled' | undefined;
-      let settled = false;
-      const kill = (why: 'timeout' | 'cancelled'): void => {
-        reason ??= why;
-        try {
-          if (pid !== undefined) process.kill(-pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-        cgroup?.killAll();
-      };
-      const onAbort = (): void => kill('cancelled');
-      const finish = (outcome: RunOutcome): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        resolveOutcome(outcome);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      const timer = step.timeoutMs ? setTimeout(() => kill('timeout'), step.timeoutMs) : undefined;
-      const out = budget.splitter('stdout');
-      const err = budget.splitter('stderr');
-      void this.launcher
-        .launch(command.file, command.args, env, {
-          onData: (stream, data) => (stream === 'stdout' ? out : err).write(data),
-          onError: (message) => finish({ end: 'error', exitCode: null, error: `cannot start the sandbox: ${message}` }),
-          onExit: (code, killedBy) => {
-            out.end();
-            err.end();
-            // Whatever the step left behind (a daemonised grandchild) goes with it.
-            cgroup?.killAll();
-            if (reason === 'cancelled') return finish({ end: 'cancelled', exitCode: null, error: 'cancelled' });
-            if (reason === 'timeout') return finish({ end: 'timeout', exitCode: null, error: `timed out after ${formatDuration(step.timeoutMs!)}` });
-            if (code !== 0 && cgroup?.hitMemoryLimit()) {
-              return finish({ end: 'oom', exitCode: code, error: 'killed: the task ran out of memory (memory limit reached)' });
-            }
-            if (code === 0) return finish({ end: 'exited', exitCode: 0 });
-            if (code === null) return finish({ end: 'exited', exitCode: null, error: `killed by signal ${killedBy}` });
-            finish({ end: 'exited', exitCode: code, error: `exit code ${code}` });
-          },
-        })
-        .then((launched) => {
-          pid = launched;
-          if (pid === undefined) return;
-          // The process exists (forked; exec under way): the task has started.
-          if (firstStart()) hooks.onStarted({ backendId: String(pid) });
-          if (signal.aborted || reason) kill(reason ?? 'cancelled');
-        });
+  }
+
+  private usesDefaultLimits(request: RunRequest): boolean {
+    const { memoryBytes, pids, cpus } = request.limits;
+    return (memoryBytes ?? this.options.defaultMemoryBytes) === this.options.defaultMemoryBytes && (pids ?? this.options.defaultPids) === this.options.defaultPids && cpus === undefined;
+  }
+
+  /** An attempt made ready ahead (see PreparedPool). */
+  private async prepare(): Promise<Prepared> {
+    const prepared: Prepared = { area: this.freshArea(`${this.uniqueName()}-ready`) };
+    try {
+      if (!this.cgroups) return prepared;
+      prepared.cgroup = await this.defaultCgroup();
+      const waiter: NonNullable<Prepared['waiter']> = { process: undefined!, gone: false, released: false };
+      const idle: LaunchHandlers = { onData: () => undefined, onError: () => (waiter.gone = true), onExit: () => (waiter.gone = true) };
+      waiter.process = await this.launcher.launch(waitingInvocation(this.host!, prepared.cgroup.procsFiles()), idle, { hold: true });
+      if (waiter.process.pid === undefined) throw new Error('the waiting process could not be started');
+      prepared.waiter = waiter;
+      return prepared;
+    } catch (error) {
+      await this.discard(prepared);
+      throw error;
+    }
+  }
+
+  /** A work area with Tork's empty output and progress files: a recycled one, or a new one. */
+  private freshArea(name: string): WorkArea {
+    const recycled = this.recycler.takeArea();
+    if (recycled) return recycled;
+    const area = createWorkArea(this.options.workRoot, name, this.owner);
+    createTorkFiles(area, this.owner);
+    return area;
+  }
+
+  /** Cgroups with the default limits: recycled ones, or new ones. */
+  private async defaultCgroup(): Promise<TaskCgroup> {
+    return this.recycler.takeCgroup() ?? (await TaskCgroup.create(`${this.uniqueName()}-cg`, this.limitsOf({})));
+  }
+
+  /** Ends a prepared attempt's waiting process unless it was put to work. */
+  private endWaiter(prepared: Prepared | undefined): void {
+    const waiter = prepared?.waiter;
+    if (!waiter || waiter.gone || waiter.released || waiter.process.pid === undefined) return;
+    try {
+      process.kill(waiter.process.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+
+  private async discard(prepared: Prepared): Promise<void> {
+    this.endWaiter(prepared);
+    await prepared.cgroup?.remove();
+    await removeWorkArea(prepared.area);
+  }
+
+  private async runAttempt(name: string, request: RunRequest, hooks: RunHooks, signal: AbortSignal): Promise<RunOutcome> {
+    if (signal.aborted) return { end: 'cancelled', exitCode: null, error: 'cancelled' };
+    const plan = planAttempt(request, this.options);
+    if ('error' in plan) return { end: 'error', exitCode: null, error: plan.error };
+    const budget = new LineBudget(this.options.logLineCapBytes, this.options.logCapBytes, (stream, line) => hooks.onLine(stream, line));
+    if (plan.imagesWithoutRoot.length > 0) {
+      const images = plan.imagesWithoutRoot.join(', ');
+      const which = plan.imagesWithoutRoot.length === 1 ? `image ${images} has` : `images ${images} have`;
+      budget.line('stderr', `gantry: ${which} no root file system configured on this node; the task runs on the host's userland`);
+    }
+    let site: AttemptSite | undefined;
+    try {
+      site = await this.makeSite(name, request, plan);
+      return await this.runSteps(request, plan, site, budget, hooks, signal);
+    } catch (error) {
+      // A failure of the host (a file or cgroup that cannot be made), not of the task.
+      return { end: 'error', exitCode: null, error: `cannot run the task: ${(error as Error).message}` };
+    } finally {
+      if (site) await this.cleanUp(site);
+    }
+  }
+
+  /** The attempt's area, cgroups and mounts: a prepared one when its limits are the defaults. */
+  private async makeSite(name: string, request: RunRequest, plan: AttemptPlan): Promise<AttemptSite> {
+    const defaults = this.usesDefaultLimits(request);
+    const prepared = defaults ? this.pool?.take() : undefined;
+    const area = prepared?.area ?? this.freshArea(name);
+    const site: AttemptSite = { area, cgroup: prepared?.cgroup, defaultLimits: defaults, prepared, binds: [], tmpfs: [] };
+    try {
+      if (!prepared && this.cgroups) site.cgroup = defaults ? await this.defaultCgroup() : await TaskCgroup.create(area.name, this.limitsOf(request.limits));
+      layOutSite(site, plan, request.steps.map((step) => step.image), this.roots!, this.owner);
+      return site;
+    } catch (error) {
+      await this.cleanUp(site);
+      throw error;
+    }
+  }
+
+  private async runSteps(request: RunRequest, plan: AttemptPlan, site: AttemptSite, budget: LineBudget, hooks: RunHooks, signal: AbortSignal): Promise<RunOutcome> {
+    let started = false;
+    let outcome: RunOutcome = { end: 'exited', exitCode: 0 };
+    let lastProgress: number | undefined;
+    const reportProgress = (): void => {
+      const progress = this.readProgress(site.area);
+      if (progress === undefined || progress === lastProgress) return;
+      lastProgress = progress;
+      hooks.onProgress?.(progress);
+    };
+    for (const [index, step] of request.steps.entries()) {
+      if (signal.aborted) return { end: 'cancelled', exitCode: null, error: 'cancelled' };
+      this.writeStepFiles(site, step, index > 0);
+      const spec = this.stepSpec(request, plan, site, step, plan.steps[index]!.argv, index);
+      const waiter = index === 0 && site.prepared?.waiter && !site.prepared.waiter.gone ? site.prepared.waiter : undefined;
+      const end = await runStepProcess({
+        start: async (handlers) => {
+          if (!waiter) return this.launcher.launch(buildSandboxInvocation(this.host!, spec), handlers);
+          waiter.process.setHandlers(handlers);
+          waiter.released = true;
+          waiter.process.release(launchLine(this.host!, spec));
+          return waiter.process;
+        },
+        budget,
+        signal,
+        timeoutMs: step.timeoutMs,
+        cgroup: site.cgroup,
+        onPid: (pid) => {
+          if (started) return;
+          started = true;
+          hooks.onStarted({ backendId: String(pid) });
+        },
+        poll: step.role === 'main' && hooks.onProgress ? { everyMs: this.options.progressPollMs, run: reportProgress } : undefined,
+      });
+      const result = stepOutcome({ ...end, oomKilled: end.code !== 0 && (site.cgroup?.oomKilled() ?? false) });
+      const ok = result.end === 'exited' && result.exitCode === 0;
+      if (step.role === 'main') {
+        outcome = ok ? { ...result, output: this.readOutput(site.area) } : result;
+        if (hooks.onProgress) reportProgress();
+      }
+      if (!ok) return step.role === 'main' ? outcome : { ...result, error: `${step.role} task "${step.name}": ${result.error ?? result.end}` };
+    }
+    return outcome;
+  }
+
+  /** Tork's files for a step: a fresh entrypoint (and output and progress files), and the step's `files`. */
+  private writeStepFiles(site: AttemptSite, step: RunStep, afterAnotherStep: boolean): void {
+    const tork = site.area.torkDir;
+    if (afterAnotherStep) {
+      // Each Tork step has its own /tork: nothing of the previous step's output or progress carries over.
+      for (const file of [TORK_NAMES.output, TORK_NAMES.progress]) clearPath(join(tork, file));
+      // Tork makes both files before the task starts; scripts may read or append to them (a fresh area has them).
+      createTorkFiles(site.area, this.owner);
+    }
+    // The script, read-only for the task (a recycled area's may already be the one).
+    const entrypoint = join(tork, TORK_NAMES.entrypoint);
+    if (step.run) placeOwnFile(entrypoint, step.run, 0o555);
+    else clearPath(entrypoint);
+    if (Object.keys(step.files).length > 0) writeTaskFiles(site.workdirHost!, step.files, this.owner);
+  }
+
+  private stepSpec(request: RunRequest, plan: AttemptPlan, site: AttemptSite, step: RunStep, argv: string[], index: number): SandboxSpec {
+    const limits = this.limitsOf(request.limits);
+    return makeStepSpec(this.host!, {
+      step,
+      argv,
+      torkDir: site.area.torkDir,
+      root: this.roots!.entries(step.image, request.network),
+      hostUserland: this.roots!.rootfsOf(step.image) === undefined,
+      workdir: plan.workdir,
+      binds: site.workdirBind ? [...site.binds, site.workdirBind] : site.binds,
+      tmpfs: site.tmpfs,
+      network: request.network,
+      memoryBytes: limits.memoryBytes,
+      cpus: limits.cpus,
+      runAs: this.owner,
+      cgroupProcs: site.cgroup?.procsFiles() ?? [],
+      scratchDir: this.host!.tool === 'unshare' ? taskDir(site.area, `step-${index}`, undefined) : undefined,
     });
+  }
+
+  private readOutput(area: WorkArea): string {
+    // One byte more than kept: tells whether the cap cut a character in two.
+    const bytes = readCapped(join(area.torkDir, TORK_NAMES.output), this.options.outputCapBytes + 1);
+    return bytes ? utf8Prefix(bytes, this.options.outputCapBytes).toString('utf8') : '';
+  }
+
+  private readProgress(area: WorkArea): number | undefined {
+    const text = readCapped(join(area.torkDir, TORK_NAMES.progress), PROGRESS_CAP)?.toString('utf8').trim();
+    if (!text) return undefined;
+    const value = Number(text);
+    return Number.isFinite(value) ? Math.min(100, Math.max(0, value)) : undefined;
+  }
+
+  /**
+   * Kills what is left of the attempt and waits until it is gone, so that no
+   * process of a task outlives its outcome; removes its cgroups and work area in
+   * the background (stop() waits for that), off the task's way to its outcome.
+   */
+  private async cleanUp(site: AttemptSite): Promise<void> {
+    this.endWaiter(site.prepared);
+    const cgroup = site.cgroup;
+    const emptied = cgroup ? await cgroup.killAndWait() : true;
+    if (!emptied) this.options.logger?.warn({ cgroup: cgroup!.name }, 'processes of a task could not be killed');
+    // Once empty, default-limit cgroups and a clean area serve later attempts.
+    const keepCgroup = emptied && cgroup !== undefined && site.defaultLimits && !this.stopped && this.recycler.keepCgroup(cgroup);
+    const keepArea = emptied && !this.stopped && this.recycler.keepArea(site.area);
+    const cleanup = (async () => {
+      if (cgroup && !keepCgroup && !(await cgroup.remove())) this.options.logger?.warn({ cgroup: cgroup.name }, 'a task cgroup could not be removed');
+      if (!keepArea) await removeWorkArea(site.area);
+    })()
+      .catch((error: unknown) => this.options.logger?.warn({ err: error, area: site.area.dir }, 'cleaning up a task attempt failed'))
+      .finally(() => this.cleanups.delete(cleanup));
+    this.cleanups.add(cleanup);
   }
 }
