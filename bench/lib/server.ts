@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { TERMINAL_JOB_STATES } from '../../src/core/states.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
@@ -20,17 +21,18 @@ export async function benchServer(flags: ConfigInput = {}, runtime?: Runtime): P
   };
 }
 
-/** Resolves when `count` jobs have reached a terminal state, counted on the bus. */
-export function jobsEnded(server: RunningServer, count: number): Promise<void> {
+/** Resolves when `count` jobs have reached a terminal state, counted on the bus; says how many completed. */
+export function jobsEnded(server: RunningServer, count: number): Promise<{ completed: number }> {
   return new Promise((resolve) => {
     let ended = 0;
+    let completed = 0;
     const stop = server.core.bus.subscribe((event) => {
-      if (event.type === 'job.state' && (event.to === 'completed' || event.to === 'failed' || event.to === 'cancelled')) {
-        ended++;
-        if (ended === count) {
-          stop();
-          resolve();
-        }
+      if (event.type !== 'job.state' || !TERMINAL_JOB_STATES.has(event.to)) return;
+      ended++;
+      if (event.to === 'completed') completed++;
+      if (ended === count) {
+        stop();
+        resolve({ completed });
       }
     });
   });
