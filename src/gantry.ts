@@ -73,6 +73,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   writer.setHooks({
     cancelOnNode: (nodeId, taskId, attempt) => gateway.cancelOnNode(nodeId, taskId, attempt),
     wakeScheduler: () => scheduler.wake(),
+    wakeSchedulerAt: (time) => scheduler.wakeAt(time),
   });
   const jobs = new JobService(store, writer, engine, bus);
   const nodes = new NodeService(store, writer, gateway, engine, config.scheduler.nodeTimeoutMs);

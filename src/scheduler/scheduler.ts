@@ -4,7 +4,7 @@ import type { Assignment } from '../core/worker-protocol.js';
 export interface TaskSource {
   /** Moves up to `limit` runnable tasks of `queues` to the node and returns their assignments. */
   claim(nodeId: string, queues: readonly string[], limit: number): Promise<Assignment[]>;
-  /** Earliest time a not-yet-runnable task (retry backoff) of `queues` becomes runnable. */
+  /** Earliest time a not-yet-runnable task (retry backoff) of `queues` becomes runnable; asked when a node joins. */
   nextRunAfter(queues: readonly string[]): Promise<number | undefined>;
 }
 
@@ -40,6 +40,7 @@ export class Scheduler {
   private stopped = true;
   private tick: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private retryAt: number | undefined;
   private idle: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SchedulerOptions) {}
@@ -57,12 +58,20 @@ export class Scheduler {
     this.stopped = true;
     clearInterval(this.tick);
     clearTimeout(this.retryTimer);
+    this.retryAt = undefined;
     await this.idle;
   }
 
   addNode(node: Omit<SchedulerNode, 'held'>): void {
     this.nodes.set(node.nodeId, { ...node, held: new Set() });
     this.wake();
+    // Tasks of its queues may be waiting out a retry backoff from before it joined (or before a restart).
+    this.options.source.nextRunAfter(node.queues).then(
+      (next) => {
+        if (next !== undefined) this.wakeAt(next);
+      },
+      (error: unknown) => this.options.onError(error),
+    );
   }
 
   removeNode(nodeId: string): void {
@@ -96,13 +105,34 @@ export class Scheduler {
     });
   }
 
+  /**
+   * Wakes the scheduler at `time` (a retry's backoff ending), sooner than the tick
+   * would. Only the earliest such time is kept; the passes in between (and the
+   * tick) find every task that became runnable meanwhile.
+   */
+  wakeAt(time: number): void {
+    if (this.stopped) return;
+    const delay = time - Date.now();
+    if (delay <= 0) {
+      this.wake();
+      return;
+    }
+    if (delay >= this.options.tickMs || (this.retryAt !== undefined && this.retryAt <= time)) return;
+    clearTimeout(this.retryTimer);
+    this.retryAt = time;
+    this.retryTimer = setTimeout(() => {
+      this.retryAt = undefined;
+      this.wake();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
   private async passLoop(): Promise<void> {
     try {
       do {
         this.again = false;
         await this.pass();
       } while (this.again && !this.stopped);
-      await this.armRetryTimer();
     } catch (error) {
       this.options.onError(error);
     }
@@ -127,18 +157,5 @@ export class Scheduler {
         placed = true;
       }
     }
-  }
-
-  /** Wakes the scheduler when the earliest retry backoff ends, sooner than the tick. */
-  private async armRetryTimer(): Promise<void> {
-    clearTimeout(this.retryTimer);
-    if (this.stopped) return;
-    const queues = [...new Set([...this.nodes.values()].flatMap((node) => node.queues))];
-    const next = await this.options.source.nextRunAfter(queues);
-    if (next === undefined) return;
-    const delay = Math.max(0, next - Date.now());
-    if (delay >= this.options.tickMs) return;
-    this.retryTimer = setTimeout(() => this.wake(), delay);
-    this.retryTimer.unref();
   }
 }

@@ -9,8 +9,14 @@ export class Effects {
   readonly events: GantryEvent[] = [];
   readonly cancels: Array<{ nodeId: string; taskId: string; attempt: number }> = [];
   wakeScheduler = false;
+  /** The earliest time a task made here becomes runnable later (a retry's backoff), if any. */
+  wakeSchedulerAt: number | undefined;
 
   emit(event: GantryEvent): void {
     this.events.push(event);
+  }
+
+  wakeAt(time: number): void {
+    if (this.wakeSchedulerAt === undefined || time < this.wakeSchedulerAt) this.wakeSchedulerAt = time;
   }
 }

@@ -25,15 +25,15 @@ export class JobService {
   ) {}
 
   async submitPipeline(definition: PipelineDefinition, options: SubmitOptions): Promise<Job> {
-    return this.writer.run(async (db, fx) => {
+    return this.writer.run(async (uow, fx) => {
       const now = Date.now();
-      const job = await this.engine.insertJob(db, fx, {
+      const job = await this.engine.insertJob(uow, fx, {
         definition,
         owner: options.owner,
         now,
         scheduledJobId: options.scheduledJobId,
       });
-      await this.engine.startJob(db, fx, job, now);
+      await this.engine.startJob(uow, fx, job, now);
       // Callers answer with the job as submitted (Tork answers PENDING).
       return job;
     });
@@ -62,28 +62,28 @@ export class JobService {
 
   /** Cancels a scheduled or running job (Tork refuses other states with "job is not running"). */
   async cancel(id: string): Promise<Job> {
-    return this.writer.run(async (db, fx) => {
-      const job = await jobsRepo.get(db, id);
+    return this.writer.run(async (uow, fx) => {
+      const job = await uow.job(id);
       if (!job) throw notFound('job not found');
       if (job.state !== 'running' && job.state !== 'scheduled' && job.state !== 'pending') {
         throw new GantryError('invalid_input', 'job is not running');
       }
-      await this.engine.cancelJob(db, fx, job, Date.now());
-      return (await jobsRepo.get(db, id))!;
+      await this.engine.cancelJob(uow, fx, job, Date.now());
+      return (await uow.job(id))!;
     }, id);
   }
 
   /** Resumes a failed or cancelled job at the task where it stopped. */
   async restart(id: string): Promise<Job> {
-    return this.writer.run(async (db, fx) => {
-      const job = await jobsRepo.get(db, id);
+    return this.writer.run(async (uow, fx) => {
+      const job = await uow.job(id);
       if (!job) throw notFound('job not found');
       if (job.state !== 'failed' && job.state !== 'cancelled') {
         throw new GantryError('invalid_input', `job is ${job.state.toUpperCase()} and can not be restarted`);
       }
       if (job.position > job.taskCount) throw new GantryError('invalid_input', 'job has no more tasks to run');
-      await this.engine.restartJob(db, fx, job, Date.now());
-      return (await jobsRepo.get(db, id))!;
+      await this.engine.restartJob(uow, fx, job, Date.now());
+      return (await uow.job(id))!;
     }, id);
   }
 

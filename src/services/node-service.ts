@@ -1,6 +1,5 @@
 import { GantryError, notFound } from '../core/errors.js';
 import type { QueueInfo, WorkerNode } from '../core/model.js';
-import * as jobsRepo from '../store/jobs-repo.js';
 import * as nodesRepo from '../store/nodes-repo.js';
 import type { Store } from '../store/open.js';
 import * as queuesRepo from '../store/queues-repo.js';
@@ -55,12 +54,14 @@ export class NodeService {
   async purgeQueue(name: string): Promise<void> {
     await this.getQueue(name);
     if (name.startsWith('x-')) throw new GantryError('invalid_input', `queue ${name} is not a task queue`);
-    await this.writer.run(async (db, fx) => {
+    await this.writer.run(async (uow, fx) => {
       const now = Date.now();
-      const jobIds = new Set((await tasksRepo.listPendingInQueue(db, name)).map((task) => task.jobId));
-      for (const job of await jobsRepo.getMany(db, [...jobIds])) {
-        if (job.state === 'pending' || job.state === 'scheduled' || job.state === 'running') {
-          await this.engine.cancelJob(db, fx, job, now);
+      const jobIds = new Set((await uow.pendingTasksInQueue(name)).map((task) => task.jobId));
+      await uow.loadJobs(jobIds);
+      for (const jobId of jobIds) {
+        const job = await uow.job(jobId);
+        if (job && (job.state === 'pending' || job.state === 'scheduled' || job.state === 'running')) {
+          await this.engine.cancelJob(uow, fx, job, now);
         }
       }
     });

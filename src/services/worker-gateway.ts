@@ -2,19 +2,21 @@ import { GantryError } from '../core/errors.js';
 import { newShortId } from '../core/ids.js';
 import { maskSecrets } from '../core/secrets.js';
 import type { Task, WorkerNode } from '../core/model.js';
+import type { TaskState } from '../core/states.js';
 import type { Assignment, Heartbeat, NodeRegistration, TaskReport, WorkerLink, WorkerMessage } from '../core/worker-protocol.js';
 import type { Scheduler, TaskSource } from '../scheduler/scheduler.js';
-import type { Db } from '../store/dialect.js';
-import * as jobsRepo from '../store/jobs-repo.js';
 import * as nodesRepo from '../store/nodes-repo.js';
 import type { Store } from '../store/open.js';
 import * as queuesRepo from '../store/queues-repo.js';
-import * as taskLogsRepo from '../store/task-logs-repo.js';
+import type * as taskLogsRepo from '../store/task-logs-repo.js';
 import * as tasksRepo from '../store/tasks-repo.js';
+import type { UnitOfWork } from '../store/unit-of-work.js';
 import type { Effects } from './effects.js';
 import { Inbox } from './inbox.js';
 import type { PipelineEngine } from './pipeline/engine.js';
 import type { Writer } from './writer.js';
+
+const IN_FLIGHT: readonly TaskState[] = ['scheduled', 'running', 'stopping'];
 
 /**
  * The server side of the worker protocol: registers nodes, hands them their
@@ -59,9 +61,9 @@ export class WorkerGateway implements WorkerLink, TaskSource {
       startedAt: now,
       lastHeartbeatAt: now,
     };
-    await this.writer.run(async (db, fx) => {
-      await nodesRepo.insert(db, node);
-      await queuesRepo.ensure(db, registration.queues, now);
+    await this.writer.run(async (uow, fx) => {
+      await nodesRepo.insert(uow.db, node);
+      await queuesRepo.ensure(uow.db, registration.queues, now);
       fx.emit({ type: 'node.state', node });
     });
     this.inboxes.set(id, new Inbox());
@@ -84,47 +86,44 @@ export class WorkerGateway implements WorkerLink, TaskSource {
 
   async report(nodeId: string, reports: TaskReport[]): Promise<void> {
     if (reports.length === 0) return;
-    // Reports about different jobs are applied side by side; those of one job in order
-    // (the per-job lock is taken synchronously here, in arrival order).
-    const byJob = new Map<string, TaskReport[]>();
-    for (const report of reports) {
-      const list = byJob.get(report.jobId);
-      if (list) list.push(report);
-      else byJob.set(report.jobId, [report]);
+    const jobIds = [...new Set(reports.map((report) => report.jobId))];
+    try {
+      // The whole batch in one transaction: its changes are written set-based, a few statements for all its jobs.
+      await this.writer.run((uow, fx) => this.applyReports(uow, fx, nodeId, reports), jobIds);
+    } catch (error) {
+      if (jobIds.length === 1) throw error;
+      // One job's reports failed the batch: apply each job's apart, so the others are not held back by it.
+      const failures: unknown[] = [];
+      for (const jobId of jobIds) {
+        const own = reports.filter((report) => report.jobId === jobId);
+        await this.writer.run((uow, fx) => this.applyReports(uow, fx, nodeId, own), jobId).catch((cause: unknown) => failures.push(cause));
+      }
+      if (failures.length > 0) throw failures[0];
     }
-    await Promise.all(
-      [...byJob].map(async ([jobId, jobReports]) => {
-        await this.writer.run((db, fx) => this.applyReports(db, fx, nodeId, jobReports), jobId);
-        // Free each job's slots as soon as its reports are in, so placement overlaps the rest.
-        const finished = jobReports.filter((report) => report.type === 'finished');
-        for (const report of finished) this.secretsByTask.delete(report.taskId);
-        if (finished.length > 0) this.scheduler?.release(nodeId, finished);
-      }),
-    );
+    const finished = reports.filter((report) => report.type === 'finished');
+    for (const report of finished) this.secretsByTask.delete(report.taskId);
+    if (finished.length > 0) this.scheduler?.release(nodeId, finished);
   }
 
-  private async applyReports(db: Db, fx: Effects, nodeId: string, reports: TaskReport[]): Promise<void> {
+  private async applyReports(uow: UnitOfWork, fx: Effects, nodeId: string, reports: TaskReport[]): Promise<void> {
+    await uow.loadTasks(reports.map((report) => report.taskId));
+    await uow.loadJobs(reports.map((report) => report.jobId));
     const logs: taskLogsRepo.NewLogPart[] = [];
-    const tasks = new Map((await tasksRepo.getMany(db, [...new Set(reports.map((r) => r.taskId))])).map((t) => [t.id, t]));
-    const touched = new Set<string>();
     for (const report of reports) {
+      const task = await uow.task(report.taskId);
+      if (!task || task.jobId !== report.jobId) continue;
       if (report.type === 'log') {
-        const task = tasks.get(report.taskId);
-        if (!task || task.jobId !== report.jobId) continue;
-        logs.push({ taskId: task.id, jobId: task.jobId, contents: await this.redact(db, task, report.contents), createdAt: report.at });
+        logs.push({ taskId: task.id, jobId: task.jobId, contents: await this.redact(uow, task, report.contents), createdAt: report.at });
         continue;
       }
-      // Apply the log lines reported before a state change first, in order.
-      await this.flushLogs(db, fx, logs);
-      // A task already changed earlier in this batch is read again; the rest come from the batch read.
-      const task = touched.has(report.taskId) ? await tasksRepo.get(db, report.taskId) : tasks.get(report.taskId);
-      touched.add(report.taskId);
-      if (!task || task.jobId !== report.jobId || task.attempt !== report.attempt || task.nodeId !== nodeId) continue;
-      if (report.type === 'started') await this.engine.taskStarted(db, fx, task, report.backendId, report.at);
-      else if (report.type === 'progress') await this.updateProgress(db, fx, task, report.percent);
-      else await this.applyFinished(db, fx, task, report);
+      // The log lines reported before a state change are published before it.
+      this.appendLogs(uow, fx, logs);
+      if (task.attempt !== report.attempt || task.nodeId !== nodeId) continue;
+      if (report.type === 'started') await this.engine.taskStarted(uow, fx, task, report.backendId, report.at);
+      else if (report.type === 'progress') this.updateProgress(uow, fx, task, report.percent);
+      else await this.applyFinished(uow, fx, task, report);
     }
-    await this.flushLogs(db, fx, logs);
+    this.appendLogs(uow, fx, logs);
   }
 
   async deregister(nodeId: string): Promise<void> {
@@ -134,8 +133,8 @@ export class WorkerGateway implements WorkerLink, TaskSource {
   // ---- TaskSource -------------------------------------------------------
 
   async claim(nodeId: string, queues: readonly string[], limit: number): Promise<Assignment[]> {
-    const claimed = await this.writer.run(async (db, fx) => {
-      const tasks = await tasksRepo.claimForNode(db, this.store.dialect, { nodeId, queues, limit, now: Date.now() });
+    const claimed = await this.writer.run(async (uow, fx) => {
+      const tasks = await uow.claimForNode({ nodeId, queues, limit, now: Date.now() });
       for (const task of tasks) fx.emit({ type: 'task.state', task, from: 'pending', to: 'scheduled' });
       return tasks;
     });
@@ -167,21 +166,23 @@ export class WorkerGateway implements WorkerLink, TaskSource {
     this.scheduler?.removeNode(nodeId);
     this.inboxes.get(nodeId)?.close();
     this.inboxes.delete(nodeId);
-    await this.writer.run(async (db, fx) => {
-      await nodesRepo.setStatus(db, nodeId, status);
-      const node = await nodesRepo.get(db, nodeId);
+    await this.writer.run(async (uow, fx) => {
+      await nodesRepo.setStatus(uow.db, nodeId, status);
+      const node = await nodesRepo.get(uow.db, nodeId);
       if (node) fx.emit({ type: 'node.state', node });
       const now = Date.now();
-      for (const task of await tasksRepo.listByNode(db, nodeId, ['scheduled', 'running', 'stopping'])) {
-        await this.recoverTask(db, fx, task, reason, now);
+      for (const listed of await uow.tasksOfNode(nodeId, IN_FLIGHT)) {
+        // Recovering one task can move others of its job (a failed job stops its tasks): take each as it is now.
+        const task = await uow.task(listed.id);
+        if (task && IN_FLIGHT.includes(task.state)) await this.recoverTask(uow, fx, task, reason, now);
       }
     });
   }
 
-  async recoverTask(db: Db, fx: Effects, task: Task, reason: string, now: number): Promise<void> {
-    if (task.state === 'scheduled') await this.engine.requeueUnstarted(db, fx, task, now);
-    else if (task.state === 'stopping') await this.engine.taskFinished(db, fx, task, { end: 'cancelled', exitCode: null, error: reason }, now);
-    else await this.engine.taskAttemptFailed(db, fx, task, reason, null, now);
+  async recoverTask(uow: UnitOfWork, fx: Effects, task: Task, reason: string, now: number): Promise<void> {
+    if (task.state === 'scheduled') await this.engine.requeueUnstarted(uow, fx, task, now);
+    else if (task.state === 'stopping') await this.engine.taskFinished(uow, fx, task, { end: 'cancelled', exitCode: null, error: reason }, now);
+    else await this.engine.taskAttemptFailed(uow, fx, task, reason, null, now);
   }
 
   private inboxOf(nodeId: string): Inbox {
@@ -190,32 +191,31 @@ export class WorkerGateway implements WorkerLink, TaskSource {
     return inbox;
   }
 
-  private async flushLogs(db: Db, fx: Effects, logs: taskLogsRepo.NewLogPart[]): Promise<void> {
+  private appendLogs(uow: UnitOfWork, fx: Effects, logs: taskLogsRepo.NewLogPart[]): void {
     if (logs.length === 0) return;
-    const parts = await taskLogsRepo.appendMany(db, logs.splice(0));
-    for (const part of parts) fx.emit({ type: 'task.log', part });
+    for (const part of uow.appendLogs(logs.splice(0))) fx.emit({ type: 'task.log', part });
   }
 
-  private async updateProgress(db: Db, fx: Effects, task: Task, percent: number): Promise<void> {
+  private updateProgress(uow: UnitOfWork, fx: Effects, task: Task, percent: number): void {
     const progress = Math.max(0, Math.min(100, percent));
-    if (await tasksRepo.update(db, task.id, task.state, { progress })) fx.emit({ type: 'task.progress', task: { ...task, progress } });
+    if (uow.updateTask(task.id, task.state, { progress })) fx.emit({ type: 'task.progress', task: { ...task, progress } });
   }
 
-  private async applyFinished(db: Db, fx: Effects, task: Task, report: Extract<TaskReport, { type: 'finished' }>): Promise<void> {
+  private async applyFinished(uow: UnitOfWork, fx: Effects, task: Task, report: Extract<TaskReport, { type: 'finished' }>): Promise<void> {
     const outcome = report.outcome;
     // The node stopped a task nobody asked it to stop (it is shutting down): run it again.
     if (outcome.end === 'cancelled' && task.state !== 'stopping') {
-      await this.engine.requeueInterrupted(db, fx, task, Date.now());
+      await this.engine.requeueInterrupted(uow, fx, task, Date.now());
       return;
     }
-    const output = outcome.output === undefined ? undefined : await this.redact(db, task, outcome.output);
-    await this.engine.taskFinished(db, fx, task, { ...outcome, output }, Date.now());
+    const output = outcome.output === undefined ? undefined : await this.redact(uow, task, outcome.output);
+    await this.engine.taskFinished(uow, fx, task, { ...outcome, output }, Date.now());
   }
 
-  private async redact(db: Db, task: Task, text: string): Promise<string> {
+  private async redact(uow: UnitOfWork, task: Task, text: string): Promise<string> {
     let secrets = this.secretsByTask.get(task.id);
     if (!secrets) {
-      const job = await jobsRepo.get(db, task.jobId);
+      const job = await uow.job(task.jobId);
       secrets = Object.values(job?.secrets ?? {}).filter((value) => value.length > 0);
       this.secretsByTask.set(task.id, secrets);
     }

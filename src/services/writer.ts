@@ -1,6 +1,6 @@
 import { isGantryError } from '../core/errors.js';
-import type { Db } from '../store/dialect.js';
 import type { Store } from '../store/open.js';
+import { UnitOfWork } from '../store/unit-of-work.js';
 import { Effects } from './effects.js';
 import type { EventBus } from './event-bus.js';
 import { Mutex } from './mutex.js';
@@ -9,6 +9,8 @@ export interface WriterHooks {
   /** Sends a stop message to the node running a task. */
   cancelOnNode(nodeId: string, taskId: string, attempt: number): void;
   wakeScheduler(): void;
+  /** Wakes the scheduler at a later time (epoch ms), when a retry's backoff ends. */
+  wakeSchedulerAt(time: number): void;
 }
 
 /** PostgreSQL's deadlock and serialization failures: the transaction may simply be run again. */
@@ -22,16 +24,17 @@ function retryable(error: unknown): boolean {
 }
 
 /**
- * Runs the engine's read-modify-write sections, each in one transaction, and
- * carries out their effects only after commit. Sections about the same job
- * (`key`) run one at a time; different jobs run side by side (on PostgreSQL, on
- * several connections). Sections that collide anyway (a claim and a cancel on the
- * same task, a subjob and its parent) see a guarded update fail or a deadlock, and
- * are run again from the start on fresh reads.
+ * Runs the engine's read-modify-write sections, each in one transaction through
+ * a UnitOfWork (its changes written in a few statements before commit), and
+ * carries out their effects only after commit. Sections about the same job (one
+ * of `keys`) run one at a time; different jobs run side by side (on PostgreSQL,
+ * on several connections). Sections that collide anyway (a claim and a cancel on
+ * the same task, a subjob and its parent) see a guarded update fail or a
+ * deadlock, and are run again from the start on fresh reads.
  */
 export class Writer {
   private readonly locks = new Map<string, { mutex: Mutex; users: number }>();
-  private hooks: WriterHooks = { cancelOnNode: () => undefined, wakeScheduler: () => undefined };
+  private hooks: WriterHooks = { cancelOnNode: () => undefined, wakeScheduler: () => undefined, wakeSchedulerAt: () => undefined };
 
   constructor(
     private readonly store: Store,
@@ -42,24 +45,35 @@ export class Writer {
     this.hooks = hooks;
   }
 
-  async run<T>(section: (db: Db, fx: Effects) => Promise<T>, key?: string): Promise<T> {
-    const attempt = (): Promise<{ result: T; fx: Effects }> => this.attempt(section);
-    const { result, fx } = key === undefined ? await attempt() : await this.withLock(key, attempt);
+  async run<T>(section: (uow: UnitOfWork, fx: Effects) => Promise<T>, keys: string | readonly string[] = []): Promise<T> {
+    // Locks are taken in sorted order, so two sections over overlapping jobs cannot wait on each other.
+    const sorted = [...new Set(typeof keys === 'string' ? [keys] : keys)].sort();
+    const { result, fx } = await this.withLocks(sorted, () => this.attempt(section));
     this.apply(fx);
     return result;
   }
 
-  private async attempt<T>(section: (db: Db, fx: Effects) => Promise<T>): Promise<{ result: T; fx: Effects }> {
+  private async attempt<T>(section: (uow: UnitOfWork, fx: Effects) => Promise<T>): Promise<{ result: T; fx: Effects }> {
     for (let attempt = 1; ; attempt++) {
       const fx = new Effects();
       try {
-        const result = await this.store.db.transaction().execute((trx) => section(trx, fx));
+        const result = await this.store.db.transaction().execute(async (trx) => {
+          const uow = new UnitOfWork(trx, this.store.dialect);
+          const value = await section(uow, fx);
+          await uow.flush();
+          return value;
+        });
         return { result, fx };
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !retryable(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
       }
     }
+  }
+
+  private async withLocks<T>(keys: readonly string[], work: () => Promise<T>, from = 0): Promise<T> {
+    if (from >= keys.length) return work();
+    return this.withLock(keys[from]!, () => this.withLocks(keys, work, from + 1));
   }
 
   private async withLock<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -80,5 +94,6 @@ export class Writer {
     this.bus.publish(fx.events);
     for (const cancel of fx.cancels) this.hooks.cancelOnNode(cancel.nodeId, cancel.taskId, cancel.attempt);
     if (fx.wakeScheduler) this.hooks.wakeScheduler();
+    if (fx.wakeSchedulerAt !== undefined) this.hooks.wakeSchedulerAt(fx.wakeSchedulerAt);
   }
 }

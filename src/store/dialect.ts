@@ -23,3 +23,43 @@ export function containsInsensitive(column: string, needle: string): RawBuilder<
 }
 
 export type Db = Kysely<Database>;
+
+/** A column's type as PostgreSQL's `jsonb_to_recordset` must be told it. */
+export type RecordsetType = 'text' | 'integer' | 'bigint' | 'real';
+
+/** Rows passed as one JSON parameter and read back as a table: see `jsonRecordset`. */
+export interface JsonRecordset {
+  /** The FROM item, aliased `v`. */
+  from: RawBuilder<unknown>;
+  /** One field of the current row. */
+  field(name: string): RawBuilder<unknown>;
+  /** `target = v.id`, spelled so that the target table is searched by its index. */
+  joinsOn(target: string): RawBuilder<boolean>;
+}
+
+/**
+ * Rows sent as a single JSON array parameter and read as a table: PostgreSQL's
+ * `jsonb_to_recordset`, SQLite's `json_each`. The statement text is the same for
+ * any number of rows, so a batch of changes costs one statement and one round
+ * trip. Each row has a text `id`; `columns` are Gantry's own column names, never
+ * user input.
+ */
+export function jsonRecordset(dialect: SqlDialect, rows: ReadonlyArray<{ id: string }>, columns: Readonly<Record<string, RecordsetType>>): JsonRecordset {
+  const json = JSON.stringify(rows);
+  if (dialect === 'postgres') {
+    const definition = sql.raw(Object.entries({ id: 'text', ...columns }).map(([name, type]) => `${name} ${type}`).join(', '));
+    // PostgreSQL cannot tell how many rows a JSON recordset has and may scan the
+    // whole target table to hash-join it; the id list makes it an index search.
+    const ids = rows.map((row) => row.id);
+    return {
+      from: sql`jsonb_to_recordset(${json}::jsonb) as v(${definition})`,
+      field: (name) => sql.ref(`v.${name}`),
+      joinsOn: (target) => sql<boolean>`${sql.ref(target)} = v.id and ${sql.ref(target)} = any(${ids}::text[])`,
+    };
+  }
+  return {
+    from: sql`json_each(${json}) as v`,
+    field: (name) => sql`v.value ->> ${sql.lit(name)}`,
+    joinsOn: (target) => sql<boolean>`${sql.ref(target)} = v.value ->> 'id'`,
+  };
+}

@@ -1,7 +1,8 @@
 import type { Updateable } from 'kysely';
 import type { Job, Page } from '../core/model.js';
 import type { JobState } from '../core/states.js';
-import { containsInsensitive, type Db } from './dialect.js';
+import { containsInsensitive, type Db, type RecordsetType, type SqlDialect } from './dialect.js';
+import { updateGuarded } from './guarded-update.js';
 import { jobFromRow } from './mappers.js';
 import type { JobRow } from './tables.js';
 
@@ -41,6 +42,40 @@ function patchToRow(patch: JobPatch): Updateable<JobRow> {
   if (patch.cancelledAt !== undefined) row.cancelled_at = patch.cancelledAt;
   if (patch.taskCount !== undefined) row.task_count = patch.taskCount;
   return row;
+}
+
+/** The column types of everything a JobPatch can change. */
+const PATCH_COLUMN_TYPES: Record<string, RecordsetType> = {
+  state: 'text',
+  position: 'integer',
+  result: 'text',
+  error: 'text',
+  progress: 'real',
+  context: 'text',
+  scheduled_at: 'bigint',
+  started_at: 'bigint',
+  completed_at: 'bigint',
+  failed_at: 'bigint',
+  cancelled_at: 'bigint',
+  task_count: 'integer',
+};
+
+export interface GuardedJobPatch {
+  id: string;
+  /** The state the job must still be in. */
+  expected: JobState;
+  patch: JobPatch;
+}
+
+/** Applies many guarded patches in a few set-based statements; returns how many jobs matched their guard. */
+export async function updateMany(db: Db, dialect: SqlDialect, updates: readonly GuardedJobPatch[]): Promise<number> {
+  return updateGuarded(
+    db,
+    dialect,
+    'jobs',
+    PATCH_COLUMN_TYPES,
+    updates.map((update) => ({ id: update.id, guard: update.expected, columns: patchToRow(update.patch) as Record<string, unknown> })),
+  );
 }
 
 export async function insert(db: Db, job: NewJob): Promise<Job> {

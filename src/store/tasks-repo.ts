@@ -1,7 +1,8 @@
 import { sql, type Updateable } from 'kysely';
 import type { Task } from '../core/model.js';
 import type { TaskState } from '../core/states.js';
-import { claimLock, type Db, type SqlDialect } from './dialect.js';
+import { claimLock, type Db, type RecordsetType, type SqlDialect } from './dialect.js';
+import { updateGuarded } from './guarded-update.js';
 import { taskFromRow, taskToRow } from './mappers.js';
 import type { TaskRow } from './tables.js';
 
@@ -37,6 +38,46 @@ function patchToRow(patch: TaskPatch): Updateable<TaskRow> {
     (row as Record<string, unknown>)[column] = key === 'runSpec' ? (value === null ? null : JSON.stringify(value)) : value;
   }
   return row;
+}
+
+/** The column types of everything a TaskPatch can change. */
+const PATCH_COLUMN_TYPES: Record<string, RecordsetType> = {
+  state: 'text',
+  attempt: 'integer',
+  node_id: 'text',
+  backend_id: 'text',
+  exit_code: 'integer',
+  error: 'text',
+  result: 'text',
+  progress: 'real',
+  completions: 'integer',
+  size: 'integer',
+  subjob_id: 'text',
+  enqueued_at: 'bigint',
+  run_after: 'bigint',
+  scheduled_at: 'bigint',
+  started_at: 'bigint',
+  completed_at: 'bigint',
+  failed_at: 'bigint',
+  run_spec: 'text',
+};
+
+export interface GuardedTaskPatch {
+  id: string;
+  /** The state the task must still be in. */
+  expected: TaskState;
+  patch: TaskPatch;
+}
+
+/** Applies many guarded patches in a few set-based statements; returns how many tasks matched their guard. */
+export async function updateMany(db: Db, dialect: SqlDialect, updates: readonly GuardedTaskPatch[]): Promise<number> {
+  return updateGuarded(
+    db,
+    dialect,
+    'tasks',
+    PATCH_COLUMN_TYPES,
+    updates.map((update) => ({ id: update.id, guard: update.expected, columns: patchToRow(update.patch) as Record<string, unknown> })),
+  );
 }
 
 // SQLite limits bound parameters per statement; 31 columns × 30 rows stays well below it.
@@ -124,21 +165,38 @@ export async function claimForNode(
   args: { nodeId: string; queues: readonly string[]; limit: number; now: number },
 ): Promise<Task[]> {
   if (args.limit <= 0 || args.queues.length === 0) return [];
+  // One ordered, limited arm per queue, so each reads its queue's claim index in
+  // order and stops after `limit` rows (`queue IN (…)` would sort every pending task).
+  const arms = args.queues.map((queue, index) =>
+    db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('tasks')
+          .select(['id', 'priority', 'enqueued_at'])
+          .where('state', '=', 'pending')
+          .where('queue', '=', queue)
+          .where('run_after', '<=', args.now)
+          .orderBy('priority', 'desc')
+          .orderBy('enqueued_at')
+          .orderBy('id')
+          .limit(args.limit)
+          .modifyEnd(claimLock(dialect))
+          .as(`q${index}`),
+      )
+      .selectAll(),
+  );
+  const candidates = arms.slice(1).reduce((union, arm) => union.unionAll(arm), arms[0]!);
   // A CTE, not `id IN (subquery)`: PostgreSQL may evaluate an IN-subquery with
   // SKIP LOCKED more than once and so return more than `limit` rows.
   const rows = await db
     .with('claimable', (qb) =>
       qb
-        .selectFrom('tasks')
+        .selectFrom(candidates.as('candidates'))
         .select('id')
-        .where('state', '=', 'pending')
-        .where('queue', 'in', args.queues)
-        .where('run_after', '<=', args.now)
         .orderBy('priority', 'desc')
         .orderBy('enqueued_at')
         .orderBy('id')
-        .limit(args.limit)
-        .modifyEnd(claimLock(dialect)),
+        .limit(args.limit),
     )
     .updateTable('tasks')
     .set({ state: 'scheduled', node_id: args.nodeId, scheduled_at: args.now })

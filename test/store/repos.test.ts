@@ -1,81 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newId } from '../../src/core/ids.js';
-import type { Task } from '../../src/core/model.js';
 import * as jobsRepo from '../../src/store/jobs-repo.js';
 import { openStore, type Store } from '../../src/store/open.js';
 import * as taskLogsRepo from '../../src/store/task-logs-repo.js';
 import * as tasksRepo from '../../src/store/tasks-repo.js';
+import { newJob, newTask } from '../support/records.js';
 import { createTestDatabase, STORES, type TestDatabase } from '../support/stores.js';
-
-function newJob(name: string, createdAt: number): jobsRepo.NewJob {
-  return {
-    id: newId(),
-    kind: 'pipeline',
-    owner: 'alice',
-    name,
-    description: `about ${name}`,
-    state: 'pending',
-    priority: 0,
-    queue: 'default',
-    tags: ['t1'],
-    definition: { name },
-    inputs: {},
-    secrets: { token: 's3cret' },
-    context: { tasks: {} },
-    position: 1,
-    taskCount: 1,
-    result: null,
-    error: null,
-    progress: 0,
-    parentJobId: null,
-    parentTaskId: null,
-    scheduledJobId: null,
-    createdAt,
-    scheduledAt: null,
-    startedAt: null,
-    completedAt: null,
-    failedAt: null,
-    cancelledAt: null,
-  };
-}
-
-function newTask(jobId: string, overrides: Partial<Task>): Task {
-  const now = Date.now();
-  return {
-    id: newId(),
-    jobId,
-    parentId: null,
-    position: 1,
-    siblingIndex: 0,
-    kind: 'simple',
-    name: 't',
-    description: null,
-    state: 'pending',
-    definition: {},
-    runSpec: { steps: [], mounts: [], limits: {}, network: false },
-    queue: 'default',
-    priority: 0,
-    attempt: 1,
-    retryLimit: 0,
-    nodeId: null,
-    backendId: null,
-    exitCode: null,
-    error: null,
-    result: null,
-    progress: 0,
-    completions: 0,
-    size: 0,
-    subjobId: null,
-    createdAt: now,
-    enqueuedAt: now,
-    runAfter: 0,
-    scheduledAt: null,
-    startedAt: null,
-    completedAt: null,
-    failedAt: null,
-    ...overrides,
-  };
-}
 
 describe.each(STORES)('store on %s', (kind) => {
   let database: TestDatabase;
@@ -133,6 +62,19 @@ describe.each(STORES)('store on %s', (kind) => {
     const second = await tasksRepo.claimForNode(store.db, store.dialect, { nodeId: 'n2', queues: ['default'], limit: 10, now });
     expect(second.map((t) => t.id)).toEqual([low.id]);
     expect(await tasksRepo.nextRunAfter(store.db, ['default'], now)).toBe(later.runAfter);
+  });
+
+  it('claims across several queues in one order: priority, then age', async () => {
+    const job = await jobsRepo.insert(store.db, newJob('queues', 1));
+    const shared = newTask(job.id, { queue: 'default', priority: 1, enqueuedAt: 5 });
+    const privateOld = newTask(job.id, { queue: 'x-node', priority: 1, enqueuedAt: 4 });
+    const privateUrgent = newTask(job.id, { queue: 'x-node', priority: 9, enqueuedAt: 9 });
+    const sharedLate = newTask(job.id, { queue: 'default', priority: 0, enqueuedAt: 1 });
+    await tasksRepo.insertMany(store.db, [shared, privateOld, privateUrgent, sharedLate]);
+    const claimed = await tasksRepo.claimForNode(store.db, store.dialect, { nodeId: 'n1', queues: ['default', 'x-node'], limit: 3, now: Date.now() });
+    expect(claimed.map((t) => t.id)).toEqual([privateUrgent.id, privateOld.id, shared.id]);
+    const rest = await tasksRepo.claimForNode(store.db, store.dialect, { nodeId: 'n1', queues: ['default', 'x-node'], limit: 3, now: Date.now() });
+    expect(rest.map((t) => t.id)).toEqual([sharedLate.id]);
   });
 
   it('hands every task to exactly one of many concurrent claimers', async () => {

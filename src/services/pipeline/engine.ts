@@ -5,10 +5,10 @@ import type { Job, Task } from '../../core/model.js';
 import type { PipelineDefinition, PipelineSubjob, PipelineTask } from '../../core/pipeline.js';
 import type { RunOutcome } from '../../core/run-spec.js';
 import { assertJobTransition, assertTaskTransition, jobStatesLeadingTo, type JobState, type TaskState } from '../../core/states.js';
-import type { Db } from '../../store/dialect.js';
-import * as jobsRepo from '../../store/jobs-repo.js';
+import type { UnitOfWork } from '../../store/unit-of-work.js';
+import type * as jobsRepo from '../../store/jobs-repo.js';
 import * as queuesRepo from '../../store/queues-repo.js';
-import * as tasksRepo from '../../store/tasks-repo.js';
+import type * as tasksRepo from '../../store/tasks-repo.js';
 import type { Effects } from '../effects.js';
 import { expressionContext, type Scope } from './context.js';
 import { conditionHolds, evaluateEachList, evaluateTask, newTaskRecord, type Placement } from './task-builder.js';
@@ -36,7 +36,7 @@ export class PipelineEngine {
   // ---- jobs -------------------------------------------------------------
 
   async insertJob(
-    db: Db,
+    uow: UnitOfWork,
     fx: Effects,
     args: {
       definition: PipelineDefinition;
@@ -47,7 +47,7 @@ export class PipelineEngine {
     },
   ): Promise<Job> {
     const { definition, now } = args;
-    const job = await jobsRepo.insert(db, {
+    const job = await uow.insertJob({
       id: newId(),
       kind: 'pipeline',
       owner: args.owner,
@@ -81,22 +81,22 @@ export class PipelineEngine {
   }
 
   /** Starts a pending job at its first task. */
-  async startJob(db: Db, fx: Effects, job: Job, now: number): Promise<void> {
-    await this.enterPosition(db, fx, job, job.position, now);
+  async startJob(uow: UnitOfWork, fx: Effects, job: Job, now: number): Promise<void> {
+    await this.enterPosition(uow, fx, job, job.position, now);
   }
 
-  private async moveJob(db: Db, fx: Effects, job: Job, to: JobState, patch: jobsRepo.JobPatch): Promise<Job> {
+  private async moveJob(uow: UnitOfWork, fx: Effects, job: Job, to: JobState, patch: jobsRepo.JobPatch): Promise<Job> {
     assertJobTransition(job.id, job.state, to);
-    const moved = await jobsRepo.update(db, job.id, job.state, { ...patch, state: to });
+    const moved = uow.updateJob(job.id, job.state, { ...patch, state: to });
     if (!moved) throw new GantryError('conflict', `job ${job.id} changed while it was being updated`);
     const next: Job = { ...job, ...patch, state: to };
     fx.emit({ type: 'job.state', job: next, from: job.state, to });
     return next;
   }
 
-  private async moveTask(db: Db, fx: Effects, task: Task, to: TaskState, patch: tasksRepo.TaskPatch = {}): Promise<Task> {
+  private async moveTask(uow: UnitOfWork, fx: Effects, task: Task, to: TaskState, patch: tasksRepo.TaskPatch = {}): Promise<Task> {
     assertTaskTransition(task.id, task.state, to);
-    const moved = await tasksRepo.update(db, task.id, task.state, { ...patch, state: to });
+    const moved = uow.updateTask(task.id, task.state, { ...patch, state: to });
     if (!moved) throw new GantryError('conflict', `task ${task.id} changed while it was being updated`);
     const next: Task = { ...task, ...patch, state: to };
     fx.emit({ type: 'task.state', task: next, from: task.state, to });
@@ -107,54 +107,54 @@ export class PipelineEngine {
    * Creates the top-level task at `position`, or completes the job when none is
    * left. `patch` (progress so far) is written in the same statement as the move.
    */
-  private async enterPosition(db: Db, fx: Effects, job: Job, position: number, now: number, patch: jobsRepo.JobPatch = {}): Promise<void> {
+  private async enterPosition(uow: UnitOfWork, fx: Effects, job: Job, position: number, now: number, patch: jobsRepo.JobPatch = {}): Promise<void> {
     const definition = job.definition as PipelineDefinition;
     const taskDef = definition.tasks[position - 1];
     if (!taskDef) {
-      await this.completeJob(db, fx, { ...job, position }, now, { ...patch, position });
+      await this.completeJob(uow, fx, { ...job, position }, now, { ...patch, position });
       return;
     }
     let current: Job;
     if (job.state === 'pending') {
-      current = await this.moveJob(db, fx, job, 'scheduled', { ...patch, position, scheduledAt: now });
+      current = await this.moveJob(uow, fx, job, 'scheduled', { ...patch, position, scheduledAt: now });
     } else {
-      if (position !== job.position || Object.keys(patch).length > 0) await jobsRepo.update(db, job.id, job.state, { ...patch, position });
+      if (position !== job.position || Object.keys(patch).length > 0) uow.updateJob(job.id, job.state, { ...patch, position });
       current = { ...job, ...patch, position };
     }
-    await this.createTask(db, fx, current, taskDef, { position, parentId: null, siblingIndex: 0 }, {}, now);
+    await this.createTask(uow, fx, current, taskDef, { position, parentId: null, siblingIndex: 0 }, {}, now);
   }
 
-  private async completeJob(db: Db, fx: Effects, job: Job, now: number, patch: jobsRepo.JobPatch = {}): Promise<void> {
+  private async completeJob(uow: UnitOfWork, fx: Effects, job: Job, now: number, patch: jobsRepo.JobPatch = {}): Promise<void> {
     const definition = job.definition as PipelineDefinition;
     let result: string | null = null;
     if (definition.output) {
       try {
         result = evaluateTemplate(definition.output, expressionContext(job));
       } catch (error) {
-        await this.failJob(db, fx, job, `output: ${messageOf(error)}`, now);
+        await this.failJob(uow, fx, job, `output: ${messageOf(error)}`, now);
         return;
       }
     }
-    const done = await this.moveJob(db, fx, job, 'completed', {
+    const done = await this.moveJob(uow, fx, job, 'completed', {
       ...patch,
       result,
       completedAt: now,
       progress: 100,
       startedAt: job.startedAt ?? now,
     });
-    if (done.parentTaskId) await this.onSubjobEnded(db, fx, done, now);
+    if (done.parentTaskId) await this.onSubjobEnded(uow, fx, done, now);
   }
 
-  private async failJob(db: Db, fx: Effects, job: Job, error: string, now: number): Promise<void> {
-    await this.stopActiveTasks(db, fx, job.id, now);
-    const failed = await this.moveJob(db, fx, job, 'failed', { error, failedAt: now });
-    if (failed.parentTaskId) await this.onSubjobEnded(db, fx, failed, now);
+  private async failJob(uow: UnitOfWork, fx: Effects, job: Job, error: string, now: number): Promise<void> {
+    await this.stopActiveTasks(uow, fx, job.id, now);
+    const failed = await this.moveJob(uow, fx, job, 'failed', { error, failedAt: now });
+    if (failed.parentTaskId) await this.onSubjobEnded(uow, fx, failed, now);
   }
 
   /** Cancels a job and everything under it. Returns false when it was not active. */
-  async cancelJob(db: Db, fx: Effects, job: Job, now: number): Promise<void> {
-    await this.stopActiveTasks(db, fx, job.id, now);
-    await this.moveJob(db, fx, job, 'cancelled', { cancelledAt: now });
+  async cancelJob(uow: UnitOfWork, fx: Effects, job: Job, now: number): Promise<void> {
+    await this.stopActiveTasks(uow, fx, job.id, now);
+    await this.moveJob(uow, fx, job, 'cancelled', { cancelledAt: now });
   }
 
   /**
@@ -162,36 +162,36 @@ export class PipelineEngine {
    * asking their node to stop them (they end when the node reports back), subjobs
    * by cancelling them too.
    */
-  private async stopActiveTasks(db: Db, fx: Effects, jobId: string, now: number): Promise<void> {
-    const active = await tasksRepo.listByJobAndStates(db, jobId, ['created', 'pending', 'scheduled', 'running']);
+  private async stopActiveTasks(uow: UnitOfWork, fx: Effects, jobId: string, now: number): Promise<void> {
+    const active = await uow.tasksOfJob(jobId, ['created', 'pending', 'scheduled', 'running']);
     for (const task of active) {
       if (task.kind === 'simple' && (task.state === 'scheduled' || task.state === 'running') && task.nodeId) {
-        await this.moveTask(db, fx, task, 'stopping');
+        await this.moveTask(uow, fx, task, 'stopping');
         fx.cancels.push({ nodeId: task.nodeId, taskId: task.id, attempt: task.attempt });
         continue;
       }
       if (task.kind === 'subjob' && task.subjobId) {
-        const child = await jobsRepo.get(db, task.subjobId);
+        const child = await uow.job(task.subjobId);
         const detached = (task.definition as PipelineTask).subjob?.detached;
         if (child && !detached && ['pending', 'scheduled', 'running'].includes(child.state)) {
-          await this.stopActiveTasks(db, fx, child.id, now);
-          await this.moveJob(db, fx, child, 'cancelled', { cancelledAt: now });
+          await this.stopActiveTasks(uow, fx, child.id, now);
+          await this.moveJob(uow, fx, child, 'cancelled', { cancelledAt: now });
         }
       }
-      await this.moveTask(db, fx, task, 'cancelled', { completedAt: now });
+      await this.moveTask(uow, fx, task, 'cancelled', { completedAt: now });
     }
   }
 
   /** Tork's restart: a failed or cancelled job resumes at its current position. */
-  async restartJob(db: Db, fx: Effects, job: Job, now: number): Promise<void> {
-    const pending = await this.moveJob(db, fx, job, 'pending', { error: null, failedAt: null, cancelledAt: null });
-    await this.enterPosition(db, fx, pending, pending.position, now);
+  async restartJob(uow: UnitOfWork, fx: Effects, job: Job, now: number): Promise<void> {
+    const pending = await this.moveJob(uow, fx, job, 'pending', { error: null, failedAt: null, cancelledAt: null });
+    await this.enterPosition(uow, fx, pending, pending.position, now);
   }
 
   // ---- tasks ------------------------------------------------------------
 
   private async createTask(
-    db: Db,
+    uow: UnitOfWork,
     fx: Effects,
     job: Job,
     raw: PipelineTask,
@@ -207,29 +207,29 @@ export class PipelineEngine {
       runs = conditionHolds(raw.if, job, scope);
       task = evaluateTask(raw, job, scope);
     } catch (error) {
-      await this.failTaskCreation(db, fx, job, raw, placement, messageOf(error), now);
+      await this.failTaskCreation(uow, fx, job, raw, placement, messageOf(error), now);
       return;
     }
     if (!runs) {
       const skipped = newTaskRecord({ job, definition, task, placement, state: 'skipped', now });
-      await tasksRepo.insertMany(db, [skipped]);
+      uow.insertTasks([skipped]);
       fx.emit({ type: 'task.state', task: skipped, from: null, to: 'skipped' });
-      await this.afterTaskDone(db, fx, skipped, now);
+      await this.afterTaskDone(uow, fx, skipped, now);
       return;
     }
     let record: Task;
     try {
       record = newTaskRecord({ job, definition, task, placement, state: task.parallel || task.each || task.subjob ? 'running' : initialState, now });
     } catch (error) {
-      await this.failTaskCreation(db, fx, job, raw, placement, messageOf(error), now);
+      await this.failTaskCreation(uow, fx, job, raw, placement, messageOf(error), now);
       return;
     }
     if (record.kind === 'simple') {
       if (!this.knownQueues.has(record.queue)) {
-        await queuesRepo.ensure(db, [record.queue], now);
+        await queuesRepo.ensure(uow.db, [record.queue], now);
         this.knownQueues.add(record.queue);
       }
-      await tasksRepo.insertMany(db, [record]);
+      uow.insertTasks([record]);
       fx.emit({ type: 'task.state', task: record, from: null, to: record.state });
       if (record.state === 'pending') fx.wakeScheduler = true;
       return;
@@ -238,12 +238,12 @@ export class PipelineEngine {
     if (record.kind === 'parallel') {
       const children = task.parallel!.tasks;
       record = { ...record, size: children.length };
-      await tasksRepo.insertMany(db, [record]);
+      uow.insertTasks([record]);
       fx.emit({ type: 'task.state', task: record, from: null, to: record.state });
-      await this.markJobRunning(db, fx, job.id, now);
+      await this.markJobRunning(uow, fx, job.id, now);
       for (const [index, child] of children.entries()) {
-        if (!(await this.stillRunning(db, record.id))) break;
-        await this.createTask(db, fx, await this.reloadJob(db, job.id), child, { position: placement.position, parentId: record.id, siblingIndex: index }, scope, now);
+        if (!(await this.stillRunning(uow, record.id))) break;
+        await this.createTask(uow, fx, await this.reloadJob(uow, job.id), child, { position: placement.position, parentId: record.id, siblingIndex: index }, scope, now);
       }
       return;
     }
@@ -253,26 +253,26 @@ export class PipelineEngine {
       try {
         items = evaluateEachList(each.list, job, scope);
       } catch (error) {
-        await this.failTaskCreation(db, fx, job, raw, placement, messageOf(error), now);
+        await this.failTaskCreation(uow, fx, job, raw, placement, messageOf(error), now);
         return;
       }
       record = { ...record, size: items.length };
-      await tasksRepo.insertMany(db, [record]);
+      uow.insertTasks([record]);
       fx.emit({ type: 'task.state', task: record, from: null, to: record.state });
-      await this.markJobRunning(db, fx, job.id, now);
+      await this.markJobRunning(uow, fx, job.id, now);
       if (items.length === 0) {
-        await this.finishComposite(db, fx, record, now);
+        await this.finishComposite(uow, fx, record, now);
         return;
       }
       const limit = each.concurrency && each.concurrency > 0 ? each.concurrency : items.length;
       const itemVar = each.var ?? 'item';
       for (const [index, value] of items.entries()) {
-        if (!(await this.stillRunning(db, record.id))) break;
+        if (!(await this.stillRunning(uow, record.id))) break;
         const childScope = { ...scope, [itemVar]: { index: String(index), value } };
         await this.createTask(
-          db,
+          uow,
           fx,
-          await this.reloadJob(db, job.id),
+          await this.reloadJob(uow, job.id),
           each.task,
           { position: placement.position, parentId: record.id, siblingIndex: index },
           childScope,
@@ -283,55 +283,55 @@ export class PipelineEngine {
       return;
     }
     // subjob
-    const depth = await this.subjobDepth(db, job);
+    const depth = await this.subjobDepth(uow, job);
     if (depth >= MAX_SUBJOB_DEPTH) {
-      await this.failTaskCreation(db, fx, job, raw, placement, `subjobs nest deeper than ${MAX_SUBJOB_DEPTH} levels`, now);
+      await this.failTaskCreation(uow, fx, job, raw, placement, `subjobs nest deeper than ${MAX_SUBJOB_DEPTH} levels`, now);
       return;
     }
     const sub = task.subjob!;
-    await tasksRepo.insertMany(db, [record]);
+    uow.insertTasks([record]);
     fx.emit({ type: 'task.state', task: record, from: null, to: record.state });
-    await this.markJobRunning(db, fx, job.id, now);
-    const child = await this.insertJob(db, fx, {
+    await this.markJobRunning(uow, fx, job.id, now);
+    const child = await this.insertJob(uow, fx, {
       definition: subjobDefinition(sub, definition),
       owner: job.owner,
       now,
       parent: { job, taskId: record.id },
     });
-    await tasksRepo.update(db, record.id, record.state, { subjobId: child.id });
+    uow.updateTask(record.id, record.state, { subjobId: child.id });
     record = { ...record, subjobId: child.id };
-    await this.startJob(db, fx, child, now);
+    await this.startJob(uow, fx, child, now);
     if (sub.detached) {
-      const current = (await tasksRepo.get(db, record.id))!;
+      const current = (await uow.task(record.id))!;
       if (current.state === 'running') {
-        const done = await this.moveTask(db, fx, current, 'completed', { completedAt: now });
-        await this.afterTaskDone(db, fx, done, now);
+        const done = await this.moveTask(uow, fx, current, 'completed', { completedAt: now });
+        await this.afterTaskDone(uow, fx, done, now);
       }
     }
   }
 
   /** A composite stops creating children once one of them failed it. */
-  private async stillRunning(db: Db, taskId: string): Promise<boolean> {
-    return (await tasksRepo.get(db, taskId))?.state === 'running';
+  private async stillRunning(uow: UnitOfWork, taskId: string): Promise<boolean> {
+    return (await uow.task(taskId))?.state === 'running';
   }
 
-  private async reloadJob(db: Db, id: string): Promise<Job> {
-    return (await jobsRepo.get(db, id))!;
+  private async reloadJob(uow: UnitOfWork, id: string): Promise<Job> {
+    return (await uow.job(id))!;
   }
 
-  private async subjobDepth(db: Db, job: Job): Promise<number> {
+  private async subjobDepth(uow: UnitOfWork, job: Job): Promise<number> {
     let depth = 0;
     let current: Job | undefined = job;
     while (current?.parentJobId && depth <= MAX_SUBJOB_DEPTH) {
       depth++;
-      current = await jobsRepo.get(db, current.parentJobId);
+      current = await uow.job(current.parentJobId);
     }
     return depth;
   }
 
   /** A task whose definition cannot be evaluated fails visibly, with the reason. */
   private async failTaskCreation(
-    db: Db,
+    uow: UnitOfWork,
     fx: Effects,
     job: Job,
     raw: PipelineTask,
@@ -348,53 +348,53 @@ export class PipelineEngine {
       error,
       failedAt: now,
     };
-    await tasksRepo.insertMany(db, [record]);
+    uow.insertTasks([record]);
     fx.emit({ type: 'task.state', task: record, from: null, to: 'failed' });
-    await this.afterTaskFailed(db, fx, record, now);
+    await this.afterTaskFailed(uow, fx, record, now);
   }
 
-  private async markJobRunning(db: Db, fx: Effects, jobId: string, now: number): Promise<void> {
+  private async markJobRunning(uow: UnitOfWork, fx: Effects, jobId: string, now: number): Promise<void> {
     // The guard is the transition table's own list of states that may become running.
-    const job = await jobsRepo.markRunning(db, jobId, jobStatesLeadingTo('running'), now);
+    const job = await uow.markJobRunning(jobId, jobStatesLeadingTo('running'), now);
     if (job) fx.emit({ type: 'job.state', job, from: 'scheduled', to: 'running' });
   }
 
   /** A node started running a task. */
-  async taskStarted(db: Db, fx: Effects, task: Task, backendId: string, at: number): Promise<void> {
+  async taskStarted(uow: UnitOfWork, fx: Effects, task: Task, backendId: string, at: number): Promise<void> {
     if (task.state !== 'scheduled') return;
-    await this.moveTask(db, fx, task, 'running', { startedAt: at, backendId });
-    await this.markJobRunning(db, fx, task.jobId, at);
+    await this.moveTask(uow, fx, task, 'running', { startedAt: at, backendId });
+    await this.markJobRunning(uow, fx, task.jobId, at);
   }
 
   /** A node reports how an attempt ended. Stale attempts (already retried elsewhere) are ignored. */
-  async taskFinished(db: Db, fx: Effects, task: Task, outcome: RunOutcome, now: number): Promise<void> {
+  async taskFinished(uow: UnitOfWork, fx: Effects, task: Task, outcome: RunOutcome, now: number): Promise<void> {
     if (task.state === 'stopping') {
-      await this.moveTask(db, fx, task, 'cancelled', { completedAt: now, exitCode: outcome.exitCode, error: outcome.error ?? 'cancelled' });
+      await this.moveTask(uow, fx, task, 'cancelled', { completedAt: now, exitCode: outcome.exitCode, error: outcome.error ?? 'cancelled' });
       return;
     }
     if (task.state !== 'running' && task.state !== 'scheduled') return;
     if (outcome.end === 'exited' && outcome.exitCode === 0) {
-      const done = await this.moveTask(db, fx, task, 'completed', {
+      const done = await this.moveTask(uow, fx, task, 'completed', {
         completedAt: now,
         exitCode: 0,
         result: outcome.output ?? null,
         progress: 100,
         startedAt: task.startedAt ?? now,
       });
-      await this.afterTaskDone(db, fx, done, now);
+      await this.afterTaskDone(uow, fx, done, now);
       return;
     }
-    await this.taskAttemptFailed(db, fx, task, outcome.error ?? `task ended: ${outcome.end}`, outcome.exitCode, now);
+    await this.taskAttemptFailed(uow, fx, task, outcome.error ?? `task ended: ${outcome.end}`, outcome.exitCode, now);
   }
 
   /**
    * A failed attempt: retried while the task's `retry.limit` allows, with a backoff
    * that doubles per attempt; otherwise the task fails and so does its job.
    */
-  async taskAttemptFailed(db: Db, fx: Effects, task: Task, error: string, exitCode: number | null, now: number): Promise<void> {
+  async taskAttemptFailed(uow: UnitOfWork, fx: Effects, task: Task, error: string, exitCode: number | null, now: number): Promise<void> {
     if (task.attempt <= task.retryLimit) {
       const delay = Math.min(this.options.retryBackoffMs * 2 ** (task.attempt - 1), this.options.retryBackoffMaxMs);
-      await this.moveTask(db, fx, task, 'pending', {
+      await this.moveTask(uow, fx, task, 'pending', {
         attempt: task.attempt + 1,
         error,
         exitCode,
@@ -404,86 +404,87 @@ export class PipelineEngine {
         runAfter: now + delay,
         scheduledAt: null,
       });
-      fx.wakeScheduler = true;
+      if (delay > 0) fx.wakeAt(now + delay);
+      else fx.wakeScheduler = true;
       return;
     }
-    const failed = await this.moveTask(db, fx, task, 'failed', { failedAt: now, error, exitCode });
-    await this.afterTaskFailed(db, fx, failed, now);
+    const failed = await this.moveTask(uow, fx, task, 'failed', { failedAt: now, error, exitCode });
+    await this.afterTaskFailed(uow, fx, failed, now);
   }
 
   /** A node vanished before it started a task: put the task back in its queue as it was. */
-  async requeueUnstarted(db: Db, fx: Effects, task: Task, now: number): Promise<void> {
-    await this.moveTask(db, fx, task, 'pending', { nodeId: null, scheduledAt: null, enqueuedAt: now });
+  async requeueUnstarted(uow: UnitOfWork, fx: Effects, task: Task, now: number): Promise<void> {
+    await this.moveTask(uow, fx, task, 'pending', { nodeId: null, scheduledAt: null, enqueuedAt: now });
     fx.wakeScheduler = true;
   }
 
   /** A node stopped a running task without being asked (it shut down): queue it again, same attempt. */
-  async requeueInterrupted(db: Db, fx: Effects, task: Task, now: number): Promise<void> {
+  async requeueInterrupted(uow: UnitOfWork, fx: Effects, task: Task, now: number): Promise<void> {
     if (task.state !== 'running' && task.state !== 'scheduled') return;
-    await this.moveTask(db, fx, task, 'pending', { nodeId: null, backendId: null, scheduledAt: null, startedAt: null, enqueuedAt: now });
+    await this.moveTask(uow, fx, task, 'pending', { nodeId: null, backendId: null, scheduledAt: null, startedAt: null, enqueuedAt: now });
     fx.wakeScheduler = true;
   }
 
-  private async afterTaskDone(db: Db, fx: Effects, task: Task, now: number): Promise<void> {
-    let job = await this.reloadJob(db, task.jobId);
+  private async afterTaskDone(uow: UnitOfWork, fx: Effects, task: Task, now: number): Promise<void> {
+    let job = await this.reloadJob(uow, task.jobId);
     if (job.state !== 'scheduled' && job.state !== 'running' && job.state !== 'pending') return;
     const varName = (task.definition as PipelineTask).var;
     if (varName && task.result !== null) {
       const context = { tasks: { ...job.context.tasks, [varName]: task.result } };
-      await jobsRepo.update(db, job.id, job.state, { context });
+      uow.updateJob(job.id, job.state, { context });
       job = { ...job, context };
     }
     if (task.parentId) {
-      const parent = await tasksRepo.get(db, task.parentId);
+      const parent = await uow.task(task.parentId);
       if (!parent || parent.state !== 'running') return;
-      const completions = await tasksRepo.incrementCompletions(db, parent.id);
-      if (parent.kind === 'each') await this.releaseNextEachItem(db, fx, parent.id);
-      if (completions >= parent.size) await this.finishComposite(db, fx, { ...parent, completions }, now);
+      const completions = await uow.incrementCompletions(parent.id);
+      if (parent.kind === 'each') await this.releaseNextEachItem(uow, fx, parent.id);
+      if (completions >= parent.size) await this.finishComposite(uow, fx, { ...parent, completions }, now);
       return;
     }
     const progress = job.taskCount > 0 ? Math.round((job.position / job.taskCount) * 100) : 100;
     if (progress !== job.progress && job.position < job.taskCount) fx.emit({ type: 'job.progress', job: { ...job, progress } });
-    await this.enterPosition(db, fx, job, job.position + 1, now, progress !== job.progress ? { progress } : {});
+    await this.enterPosition(uow, fx, job, job.position + 1, now, progress !== job.progress ? { progress } : {});
   }
 
-  private async releaseNextEachItem(db: Db, fx: Effects, parentId: string): Promise<void> {
-    const waiting = (await tasksRepo.listChildren(db, parentId)).find((child) => child.state === 'created');
+  private async releaseNextEachItem(uow: UnitOfWork, fx: Effects, parentId: string): Promise<void> {
+    const waiting = (await uow.childrenOf(parentId)).find((child) => child.state === 'created');
     if (waiting) {
-      await this.moveTask(db, fx, waiting, 'pending');
+      await this.moveTask(uow, fx, waiting, 'pending');
       fx.wakeScheduler = true;
     }
   }
 
-  private async finishComposite(db: Db, fx: Effects, parent: Task, now: number): Promise<void> {
-    const done = await this.moveTask(db, fx, parent, 'completed', { completedAt: now, completions: parent.size });
-    await this.afterTaskDone(db, fx, done, now);
+  private async finishComposite(uow: UnitOfWork, fx: Effects, parent: Task, now: number): Promise<void> {
+    const done = await this.moveTask(uow, fx, parent, 'completed', { completedAt: now, completions: parent.size });
+    await this.afterTaskDone(uow, fx, done, now);
   }
 
-  private async afterTaskFailed(db: Db, fx: Effects, task: Task, now: number): Promise<void> {
+  private async afterTaskFailed(uow: UnitOfWork, fx: Effects, task: Task, now: number): Promise<void> {
     if (task.parentId) {
-      const parent = await tasksRepo.get(db, task.parentId);
+      const parent = await uow.task(task.parentId);
       if (parent && parent.state === 'running') {
-        const failed = await this.moveTask(db, fx, parent, 'failed', { failedAt: now, error: task.error });
-        await this.afterTaskFailed(db, fx, failed, now);
+        const failed = await this.moveTask(uow, fx, parent, 'failed', { failedAt: now, error: task.error });
+        await this.afterTaskFailed(uow, fx, failed, now);
       }
       return;
     }
-    const job = await this.reloadJob(db, task.jobId);
+    const job = await this.reloadJob(uow, task.jobId);
     if (job.state === 'scheduled' || job.state === 'running' || job.state === 'pending') {
-      await this.failJob(db, fx, job, task.error ?? 'task failed', now);
+      await this.failJob(uow, fx, job, task.error ?? 'task failed', now);
     }
   }
 
   /** A subjob ended: its parent task in the parent job ends the same way. */
-  private async onSubjobEnded(db: Db, fx: Effects, child: Job, now: number): Promise<void> {
-    const parentTask = await tasksRepo.get(db, child.parentTaskId!);
+  private async onSubjobEnded(uow: UnitOfWork, fx: Effects, child: Job, now: number): Promise<void> {
+    const parentTask = await uow.task(child.parentTaskId!);
     if (!parentTask || parentTask.state !== 'running') return;
     if (child.state === 'completed') {
-      const done = await this.moveTask(db, fx, parentTask, 'completed', { completedAt: now, result: child.result });
-      await this.afterTaskDone(db, fx, done, now);
+      const done = await this.moveTask(uow, fx, parentTask, 'completed', { completedAt: now, result: child.result });
+      await this.afterTaskDone(uow, fx, done, now);
     } else if (child.state === 'failed') {
-      const failed = await this.moveTask(db, fx, parentTask, 'failed', { failedAt: now, error: child.error ?? 'subjob failed' });
-      await this.afterTaskFailed(db, fx, failed, now);
+      const failed = await this.moveTask(uow, fx, parentTask, 'failed', { failedAt: now, error: child.error ?? 'subjob failed' });
+      await this.afterTaskFailed(uow, fx, failed, now);
     }
   }
 }

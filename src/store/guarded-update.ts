@@ -1,0 +1,51 @@
+import { sql } from 'kysely';
+import { jsonRecordset, type Db, type RecordsetType, type SqlDialect } from './dialect.js';
+
+/** One row's change: the columns to set, applied only while the row is still in `guard` state. */
+export interface GuardedRowUpdate {
+  id: string;
+  guard: string;
+  columns: Record<string, unknown>;
+}
+
+/**
+ * Applies many guarded updates to `table` in as few statements as there are
+ * distinct sets of changed columns (usually one or two per batch), each joined
+ * against the batch sent as one JSON parameter. Returns how many rows matched
+ * their guard: fewer than `updates.length` means another writer moved a row first.
+ */
+export async function updateGuarded(
+  db: Db,
+  dialect: SqlDialect,
+  table: 'jobs' | 'tasks',
+  types: Readonly<Record<string, RecordsetType>>,
+  updates: readonly GuardedRowUpdate[],
+): Promise<number> {
+  const groups = new Map<string, GuardedRowUpdate[]>();
+  for (const update of updates) {
+    const key = Object.keys(update.columns).sort().join(',');
+    const group = groups.get(key);
+    if (group) group.push(update);
+    else groups.set(key, [update]);
+  }
+  let matched = 0;
+  for (const [key, group] of groups) {
+    const columns = key.split(',');
+    const recordset = jsonRecordset(
+      dialect,
+      group.map((update) => ({ ...update.columns, id: update.id, guard: update.guard })),
+      Object.fromEntries([['guard', 'text'], ...columns.map((column) => [column, typeOf(types, column)])]),
+    );
+    const assignments = sql.join(columns.map((column) => sql`${sql.ref(column)} = ${recordset.field(column)}`));
+    const result = await sql`update ${sql.table(table)} set ${assignments} from ${recordset.from}
+      where ${recordset.joinsOn(`${table}.id`)} and ${sql.ref(`${table}.state`)} = ${recordset.field('guard')}`.execute(db);
+    matched += Number(result.numAffectedRows ?? 0);
+  }
+  return matched;
+}
+
+function typeOf(types: Readonly<Record<string, RecordsetType>>, column: string): RecordsetType {
+  const type = types[column];
+  if (!type) throw new Error(`no recordset type for column ${column}`);
+  return type;
+}
