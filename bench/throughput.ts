@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/load.js';
 import { createProcessRuntime, processRuntimeOptions } from '../src/runtime/process/index.js';
 import type { RunRequest } from '../src/runtime/runtime.js';
+import { phase } from './lib/phase.js';
 import { benchServer, jobsEnded } from './lib/server.js';
 import { fmt, median } from './lib/stats.js';
 
@@ -26,17 +27,19 @@ async function gantryRound(): Promise<number> {
     const done = jobsEnded(server, JOBS);
     const started = performance.now();
     let next = 0;
-    await Promise.all(
-      Array.from({ length: HTTP_CONCURRENCY }, async () => {
-        while (next < JOBS) {
-          next++;
-          const response = await fetch(`${server.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JOB });
-          if (response.status !== 200) throw new Error(`submit failed: ${response.status} ${await response.text()}`);
-          await response.arrayBuffer();
-        }
-      }),
-    );
-    await done;
+    await phase('throughput-gantry', JOBS, async () => {
+      await Promise.all(
+        Array.from({ length: HTTP_CONCURRENCY }, async () => {
+          while (next < JOBS) {
+            next++;
+            const response = await fetch(`${server.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JOB });
+            if (response.status !== 200) throw new Error(`submit failed: ${response.status} ${await response.text()}`);
+            await response.arrayBuffer();
+          }
+        }),
+      );
+      await done;
+    });
     return JOBS / ((performance.now() - started) / 1000);
   } finally {
     await server.cleanup();
@@ -50,7 +53,7 @@ async function baselineRound(): Promise<number> {
   try {
     let next = 0;
     const started = performance.now();
-    await Promise.all(
+    await phase('throughput-baseline', JOBS, () => Promise.all(
       Array.from({ length: SLOTS }, async () => {
         while (next < JOBS) {
           const request: RunRequest = {
@@ -65,7 +68,7 @@ async function baselineRound(): Promise<number> {
           if (outcome.exitCode !== 0) throw new Error(`baseline run failed: ${JSON.stringify(outcome)}`);
         }
       }),
-    );
+    ));
     return JOBS / ((performance.now() - started) / 1000);
   } finally {
     await runtime.stop();

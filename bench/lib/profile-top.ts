@@ -5,7 +5,8 @@
  *
  *   node --import tsx bench/lib/profile-top.ts FILE [N] [FUNCTION]
  *
- * With FUNCTION, also where its self time comes from: the chains of callers
+ * Then the total time of src/ functions (with what they call), to see which use
+ * case the time belongs to. With FUNCTION, also where its self time comes from: the chains of callers
  * (nearest first, up to src/ code) that account for most of it.
  */
 import { readFileSync } from 'node:fs';
@@ -86,6 +87,21 @@ if (focus) {
   });
 }
 
+/** Total time per src/ function: its own samples and those of everything it called (counted once per sample). */
+const inclusive = new Map<string, number>();
+profile.samples.forEach((id, index) => {
+  const delta = profile.timeDeltas[index] ?? 0;
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+    const frame = byId.get(at)!.callFrame;
+    if (!where(frame.url).startsWith('src/')) continue;
+    const key = label(at);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    inclusive.set(key, (inclusive.get(key) ?? 0) + delta);
+  }
+});
+
 const print = (entries: Map<string, number>, count: number): void => {
   for (const [key, micros] of [...entries.entries()].sort((a, b) => b[1] - a[1]).slice(0, count)) {
     console.log(`${((micros / total) * 100).toFixed(1).padStart(5)}%  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${key}`);
@@ -96,6 +112,8 @@ console.log('-- self time by function');
 print(self, Number(limit));
 console.log('-- self time by area');
 print(areas, 30);
+console.log('-- total time (self and callees) by src/ function');
+print(inclusive, 40);
 if (focus) {
   console.log(`-- where the self time of ${focus} comes from`);
   print(chains, 12);

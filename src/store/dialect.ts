@@ -41,25 +41,28 @@ export interface JsonRecordset {
  * Rows sent as a single JSON array parameter and read as a table: PostgreSQL's
  * `jsonb_to_recordset`, SQLite's `json_each`. The statement text is the same for
  * any number of rows, so a batch of changes costs one statement and one round
- * trip. Each row has a text `id`; `columns` are Gantry's own column names, never
- * user input.
+ * trip. `params.json` binds the rows (each with a text `id`), `params.ids` their
+ * ids as an array; `columns` are Gantry's own column names, never user input.
  */
-export function jsonRecordset(dialect: SqlDialect, rows: ReadonlyArray<{ id: string }>, columns: Readonly<Record<string, RecordsetType>>): JsonRecordset {
-  const json = JSON.stringify(rows);
+export function jsonRecordset(dialect: SqlDialect, params: { json: unknown; ids: unknown }, columns: Readonly<Record<string, RecordsetType>>): JsonRecordset {
   if (dialect === 'postgres') {
     const definition = sql.raw(Object.entries({ id: 'text', ...columns }).map(([name, type]) => `${name} ${type}`).join(', '));
-    // PostgreSQL cannot tell how many rows a JSON recordset has and may scan the
-    // whole target table to hash-join it; the id list makes it an index search.
-    const ids = rows.map((row) => row.id);
     return {
-      from: sql`jsonb_to_recordset(${json}::jsonb) as v(${definition})`,
+      from: sql`jsonb_to_recordset(${params.json}::jsonb) as v(${definition})`,
       field: (name) => sql.ref(`v.${name}`),
-      joinsOn: (target) => sql<boolean>`${sql.ref(target)} = v.id and ${sql.ref(target)} = any(${ids}::text[])`,
+      // PostgreSQL cannot tell how many rows a JSON recordset has and may scan the
+      // whole target table to hash-join it; the id list makes it an index search.
+      joinsOn: (target) => sql<boolean>`${sql.ref(target)} = v.id and ${sql.ref(target)} = any(${params.ids}::text[])`,
     };
   }
   return {
-    from: sql`json_each(${json}) as v`,
+    from: sql`json_each(${params.json}) as v`,
     field: (name) => sql`v.value ->> ${sql.lit(name)}`,
     joinsOn: (target) => sql<boolean>`${sql.ref(target)} = v.value ->> 'id'`,
   };
+}
+
+/** The values a JSON recordset binds for these rows (`ids` is unused on SQLite). */
+export function recordsetParams(rows: ReadonlyArray<{ id: string }>): { json: string; ids: string[] } {
+  return { json: JSON.stringify(rows), ids: rows.map((row) => row.id) };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { jsonRecordset, type Db, type RecordsetType, type SqlDialect } from './dialect.js';
+import { jsonRecordset, recordsetParams, type Db, type RecordsetType, type SqlDialect } from './dialect.js';
+import { prepared } from './prepared.js';
 
 /** One row's change: the columns to set, applied only while the row is still in `guard` state. */
 export interface GuardedRowUpdate {
@@ -7,6 +8,30 @@ export interface GuardedRowUpdate {
   guard: string;
   columns: Record<string, unknown>;
 }
+
+interface Shape {
+  dialect: SqlDialect;
+  table: 'jobs' | 'tasks';
+  types: Readonly<Record<string, RecordsetType>>;
+  columns: readonly string[];
+  json: string;
+  ids: string[];
+}
+
+/** One statement per table and set of columns, compiled once: the rows arrive as one JSON value. */
+const updateRows = prepared<Shape, unknown>(
+  (db, arg, { dialect, table, types, columns }) => {
+    const recordset = jsonRecordset(dialect, { json: arg('json'), ids: arg('ids') }, {
+      guard: 'text',
+      ...Object.fromEntries(columns.map((column) => [column, typeOf(types, column)])),
+    });
+    const assignments = sql.join(columns.map((column) => sql`${sql.ref(column)} = ${recordset.field(column)}`));
+    const statement = sql`update ${sql.table(table)} set ${assignments} from ${recordset.from}
+      where ${recordset.joinsOn(`${table}.id`)} and ${sql.ref(`${table}.state`)} = ${recordset.field('guard')}`;
+    return { compile: () => statement.compile(db) };
+  },
+  (shape) => `${shape.table}:${shape.columns.join(',')}`,
+);
 
 /**
  * Applies many guarded updates to `table` in as few statements as there are
@@ -30,15 +55,13 @@ export async function updateGuarded(
   }
   let matched = 0;
   for (const [key, group] of groups) {
-    const columns = key.split(',');
-    const recordset = jsonRecordset(
-      dialect,
-      group.map((update) => ({ ...update.columns, id: update.id, guard: update.guard })),
-      Object.fromEntries([['guard', 'text'], ...columns.map((column) => [column, typeOf(types, column)])]),
-    );
-    const assignments = sql.join(columns.map((column) => sql`${sql.ref(column)} = ${recordset.field(column)}`));
-    const result = await sql`update ${sql.table(table)} set ${assignments} from ${recordset.from}
-      where ${recordset.joinsOn(`${table}.id`)} and ${sql.ref(`${table}.state`)} = ${recordset.field('guard')}`.execute(db);
+    if (key === '') {
+      // Nothing to change: the row only has to be in its guard state, which memory already checked.
+      matched += group.length;
+      continue;
+    }
+    const rows = group.map((update) => ({ ...update.columns, id: update.id, guard: update.guard }));
+    const result = await updateRows(db, { dialect, table, types, columns: key.split(','), ...recordsetParams(rows) });
     matched += Number(result.numAffectedRows ?? 0);
   }
   return matched;

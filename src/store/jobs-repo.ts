@@ -1,8 +1,9 @@
-import type { Updateable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Job, Page } from '../core/model.js';
 import type { JobState } from '../core/states.js';
 import { containsInsensitive, type Db, type RecordsetType, type SqlDialect } from './dialect.js';
 import { updateGuarded } from './guarded-update.js';
+import { prepared } from './prepared.js';
 import { jobFromRow } from './mappers.js';
 import type { JobRow } from './tables.js';
 
@@ -78,53 +79,74 @@ export async function updateMany(db: Db, dialect: SqlDialect, updates: readonly 
   );
 }
 
-export async function insert(db: Db, job: NewJob): Promise<Job> {
-  const row = await db
-    .insertInto('jobs')
-    .values({
-      id: job.id,
-      kind: job.kind,
-      owner: job.owner,
-      name: job.name,
-      description: job.description,
-      state: job.state,
-      priority: job.priority,
-      queue: job.queue,
-      tags: JSON.stringify(job.tags),
-      definition: JSON.stringify(job.definition),
-      inputs: JSON.stringify(job.inputs),
-      secrets: JSON.stringify(job.secrets),
-      context: JSON.stringify(job.context),
-      position: job.position,
-      task_count: job.taskCount,
-      result: job.result,
-      error: job.error,
-      progress: job.progress,
-      parent_job_id: job.parentJobId,
-      parent_task_id: job.parentTaskId,
-      scheduled_job_id: job.scheduledJobId,
-      search_text: [job.name, job.description ?? '', ...job.tags].join('\n'),
-      created_at: job.createdAt,
-      scheduled_at: job.scheduledAt,
-      started_at: job.startedAt,
-      completed_at: job.completedAt,
-      failed_at: job.failedAt,
-      cancelled_at: job.cancelledAt,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return jobFromRow(row);
+function jobToRow(job: NewJob): Omit<JobRow, 'num_id'> {
+  return {
+    id: job.id,
+    kind: job.kind,
+    owner: job.owner,
+    name: job.name,
+    description: job.description,
+    state: job.state,
+    priority: job.priority,
+    queue: job.queue,
+    tags: JSON.stringify(job.tags),
+    definition: JSON.stringify(job.definition),
+    inputs: JSON.stringify(job.inputs),
+    secrets: JSON.stringify(job.secrets),
+    context: JSON.stringify(job.context),
+    position: job.position,
+    task_count: job.taskCount,
+    result: job.result,
+    error: job.error,
+    progress: job.progress,
+    parent_job_id: job.parentJobId,
+    parent_task_id: job.parentTaskId,
+    scheduled_job_id: job.scheduledJobId,
+    search_text: [job.name, job.description ?? '', ...job.tags].join('\n'),
+    created_at: job.createdAt,
+    scheduled_at: job.scheduledAt,
+    started_at: job.startedAt,
+    completed_at: job.completedAt,
+    failed_at: job.failedAt,
+    cancelled_at: job.cancelledAt,
+  };
 }
 
+const insertRow = prepared<{ row: Omit<JobRow, 'num_id'> }, { num_id: number }>((db, arg, { row }) =>
+  db
+    .insertInto('jobs')
+    .values(Object.fromEntries(Object.keys(row).map((column) => [column, arg(`row.${column}`)])) as unknown as Insertable<JobRow>)
+    .returning('num_id'),
+);
+
+/** Inserts a job; the database gives it its numeric id. */
+export async function insert(db: Db, job: NewJob): Promise<Job> {
+  const { rows } = await insertRow(db, { row: jobToRow(job) });
+  return { ...job, numId: Number(rows[0]!.num_id) };
+}
+
+const selectById = prepared<{ id: string }, Selectable<JobRow>>((db, arg) => db.selectFrom('jobs').selectAll().where('id', '=', arg<string>('id')));
+
 export async function get(db: Db, id: string): Promise<Job | undefined> {
-  const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = (await selectById(db, { id })).rows[0];
   return row ? jobFromRow(row) : undefined;
 }
 
+/** Most ids in one compiled by-id read; longer lists are read in chunks of this size. */
+const READ_CHUNK = 64;
+
+const selectByIds = prepared<{ ids: readonly string[] }, Selectable<JobRow>>(
+  (db, arg, { ids }) => db.selectFrom('jobs').selectAll().where('id', 'in', ids.map((_, index) => arg<string>(`ids.${index}`))),
+  ({ ids }) => String(ids.length),
+);
+
 export async function getMany(db: Db, ids: readonly string[]): Promise<Job[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.selectFrom('jobs').selectAll().where('id', 'in', ids).execute();
-  return rows.map(jobFromRow);
+  const out: Job[] = [];
+  for (let i = 0; i < ids.length; i += READ_CHUNK) {
+    const { rows } = await selectByIds(db, { ids: ids.slice(i, i + READ_CHUNK) });
+    for (const row of rows) out.push(jobFromRow(row));
+  }
+  return out;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Task } from '../core/model.js';
 import type { TaskState } from '../core/states.js';
 import { claimLock, type Db, type RecordsetType, type SqlDialect } from './dialect.js';
 import { updateGuarded } from './guarded-update.js';
+import { prepared } from './prepared.js';
 import { taskFromRow, taskToRow } from './mappers.js';
 import type { TaskRow } from './tables.js';
 
@@ -82,22 +83,42 @@ export async function updateMany(db: Db, dialect: SqlDialect, updates: readonly 
 
 // SQLite limits bound parameters per statement; 31 columns × 30 rows stays well below it.
 const INSERT_CHUNK = 30;
+/** Most ids in one compiled by-id read; longer lists are read in chunks of this size. */
+const READ_CHUNK = 64;
+
+const insertRows = prepared<{ rows: TaskRow[] }, unknown>(
+  (db, arg, { rows }) =>
+    db.insertInto('tasks').values(
+      rows.map((row, index) => Object.fromEntries(Object.keys(row).map((column) => [column, arg(`rows.${index}.${column}`)])) as unknown as TaskRow),
+    ),
+  ({ rows }) => String(rows.length),
+);
 
 export async function insertMany(db: Db, tasks: readonly Task[]): Promise<void> {
   for (let i = 0; i < tasks.length; i += INSERT_CHUNK) {
-    await db.insertInto('tasks').values(tasks.slice(i, i + INSERT_CHUNK).map(taskToRow)).execute();
+    await insertRows(db, { rows: tasks.slice(i, i + INSERT_CHUNK).map(taskToRow) });
   }
 }
 
+const selectById = prepared<{ id: string }, TaskRow>((db, arg) => db.selectFrom('tasks').selectAll().where('id', '=', arg<string>('id')));
+
 export async function get(db: Db, id: string): Promise<Task | undefined> {
-  const row = await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = (await selectById(db, { id })).rows[0];
   return row ? taskFromRow(row) : undefined;
 }
 
+const selectByIds = prepared<{ ids: readonly string[] }, TaskRow>(
+  (db, arg, { ids }) => db.selectFrom('tasks').selectAll().where('id', 'in', ids.map((_, index) => arg<string>(`ids.${index}`))),
+  ({ ids }) => String(ids.length),
+);
+
 export async function getMany(db: Db, ids: readonly string[]): Promise<Task[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.selectFrom('tasks').selectAll().where('id', 'in', ids).execute();
-  return rows.map(taskFromRow);
+  const out: Task[] = [];
+  for (let i = 0; i < ids.length; i += READ_CHUNK) {
+    const { rows } = await selectByIds(db, { ids: ids.slice(i, i + READ_CHUNK) });
+    for (const row of rows) out.push(taskFromRow(row));
+  }
+  return out;
 }
 
 /** Every task of a job in execution order. */
@@ -165,48 +186,54 @@ export async function claimForNode(
   args: { nodeId: string; queues: readonly string[]; limit: number; now: number },
 ): Promise<Task[]> {
   if (args.limit <= 0 || args.queues.length === 0) return [];
-  // One ordered, limited arm per queue, so each reads its queue's claim index in
-  // order and stops after `limit` rows (`queue IN (…)` would sort every pending task).
-  const arms = args.queues.map((queue, index) =>
-    db
-      .selectFrom((eb) =>
-        eb
-          .selectFrom('tasks')
-          .select(['id', 'priority', 'enqueued_at'])
-          .where('state', '=', 'pending')
-          .where('queue', '=', queue)
-          .where('run_after', '<=', args.now)
+  const { rows } = await claimStatement(db, { ...args, dialect });
+  return rows.map(taskFromRow).sort((a, b) => b.priority - a.priority || a.enqueuedAt - b.enqueuedAt);
+}
+
+const claimStatement = prepared<{ nodeId: string; queues: readonly string[]; limit: number; now: number; dialect: SqlDialect }, TaskRow>(
+  (db, arg, { queues, dialect }) => {
+    // One ordered, limited arm per queue, so each reads its queue's claim index in
+    // order and stops after `limit` rows (`queue IN (…)` would sort every pending task).
+    const arms = queues.map((_, index) =>
+      db
+        .selectFrom((eb) =>
+          eb
+            .selectFrom('tasks')
+            .select(['id', 'priority', 'enqueued_at'])
+            .where('state', '=', 'pending')
+            .where('queue', '=', arg<string>(`queues.${index}`))
+            .where('run_after', '<=', arg<number>('now'))
+            .orderBy('priority', 'desc')
+            .orderBy('enqueued_at')
+            .orderBy('id')
+            .limit(arg<number>('limit'))
+            .modifyEnd(claimLock(dialect))
+            .as(`q${index}`),
+        )
+        .selectAll(),
+    );
+    const candidates = arms.slice(1).reduce((union, arm) => union.unionAll(arm), arms[0]!);
+    // A CTE, not `id IN (subquery)`: PostgreSQL may evaluate an IN-subquery with
+    // SKIP LOCKED more than once and so return more than `limit` rows.
+    return db
+      .with('claimable', (qb) =>
+        qb
+          .selectFrom(candidates.as('candidates'))
+          .select('id')
           .orderBy('priority', 'desc')
           .orderBy('enqueued_at')
           .orderBy('id')
-          .limit(args.limit)
-          .modifyEnd(claimLock(dialect))
-          .as(`q${index}`),
+          .limit(arg<number>('limit')),
       )
-      .selectAll(),
-  );
-  const candidates = arms.slice(1).reduce((union, arm) => union.unionAll(arm), arms[0]!);
-  // A CTE, not `id IN (subquery)`: PostgreSQL may evaluate an IN-subquery with
-  // SKIP LOCKED more than once and so return more than `limit` rows.
-  const rows = await db
-    .with('claimable', (qb) =>
-      qb
-        .selectFrom(candidates.as('candidates'))
-        .select('id')
-        .orderBy('priority', 'desc')
-        .orderBy('enqueued_at')
-        .orderBy('id')
-        .limit(args.limit),
-    )
-    .updateTable('tasks')
-    .set({ state: 'scheduled', node_id: args.nodeId, scheduled_at: args.now })
-    .from('claimable')
-    .whereRef('tasks.id', '=', 'claimable.id')
-    .where('tasks.state', '=', 'pending')
-    .returningAll()
-    .execute();
-  return rows.map(taskFromRow).sort((a, b) => b.priority - a.priority || a.enqueuedAt - b.enqueuedAt);
-}
+      .updateTable('tasks')
+      .set({ state: 'scheduled', node_id: arg<string>('nodeId'), scheduled_at: arg<number>('now') })
+      .from('claimable')
+      .whereRef('tasks.id', '=', 'claimable.id')
+      .where('tasks.state', '=', 'pending')
+      .returningAll();
+  },
+  ({ queues }) => String(queues.length),
+);
 
 /** Earliest `run_after` among pending tasks of these queues that are not yet runnable. */
 export async function nextRunAfter(db: Db, queues: readonly string[], now: number): Promise<number | undefined> {
