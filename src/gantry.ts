@@ -113,8 +113,10 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
         labels: {},
       },
       heartbeatMs: config.worker.heartbeatMs,
-      // The in-process link applies each call's reports in call order, so batches may overlap.
-      reportConcurrency: 4,
+      // The in-process link applies each call's reports in call order, so batches may overlap
+      // on PostgreSQL's several connections. SQLite has one writer: overlapping batches would
+      // only queue for it, while one at a time lets reports pile into larger batches.
+      reportConcurrency: store.dialect === 'postgres' ? 4 : 1,
       logger: logger.child({ component: 'worker' }),
     });
     await worker.start();

@@ -37,6 +37,7 @@ export class Scheduler {
   private readonly nodes = new Map<string, SchedulerNode>();
   private running = false;
   private again = false;
+  private wakePending = false;
   private stopped = true;
   private tick: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -93,15 +94,29 @@ export class Scheduler {
     this.wake();
   }
 
+  /**
+   * Asks for a pass. Wakes in one turn of the event loop (a burst of submits, a
+   * batch of finished tasks) share one pass, and so one claim per node.
+   */
   wake(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = true;
-    this.idle = this.passLoop().finally(() => {
-      this.running = false;
+    if (this.wakePending) return;
+    this.wakePending = true;
+    setImmediate(() => {
+      this.wakePending = false;
+      if (this.stopped) return;
+      if (this.running) {
+        this.again = true;
+        return;
+      }
+      this.running = true;
+      this.idle = this.passLoop().finally(() => {
+        this.running = false;
+      });
     });
   }
 
