@@ -1,7 +1,7 @@
 import { sql, type Updateable } from 'kysely';
 import type { Task } from '../core/model.js';
 import type { TaskState } from '../core/states.js';
-import { claimLock, type Db, type RecordsetType, type SqlDialect } from './dialect.js';
+import { claimLock, claimsInOneStatement, type Db, type RecordsetType, type SqlDialect } from './dialect.js';
 import { updateGuarded } from './guarded-update.js';
 import { prepared } from './prepared.js';
 import { taskFromRow, taskToRow } from './mappers.js';
@@ -186,8 +186,53 @@ export async function claimForNode(
   args: { nodeId: string; queues: readonly string[]; limit: number; now: number },
 ): Promise<Task[]> {
   if (args.limit <= 0 || args.queues.length === 0) return [];
-  const { rows } = await claimStatement(db, { ...args, dialect });
+  const rows = claimsInOneStatement(dialect) ? (await claimStatement(db, { ...args, dialect })).rows : await claimByReadThenUpdate(db, args);
   return rows.map(taskFromRow).sort((a, b) => b.priority - a.priority || a.enqueuedAt - b.enqueuedAt);
+}
+
+interface Claimable {
+  id: string;
+  priority: number;
+  enqueued_at: number;
+}
+
+const selectClaimable = prepared<{ queue: string; now: number; limit: number }, Claimable>((db, arg) =>
+  db
+    .selectFrom('tasks')
+    .select(['id', 'priority', 'enqueued_at'])
+    .where('state', '=', 'pending')
+    .where('queue', '=', arg<string>('queue'))
+    .where('run_after', '<=', arg<number>('now'))
+    .orderBy('priority', 'desc')
+    .orderBy('enqueued_at')
+    .orderBy('id')
+    .limit(arg<number>('limit')),
+);
+
+const claimIds = prepared<{ ids: readonly string[]; nodeId: string; now: number }, TaskRow>(
+  (db, arg, { ids }) =>
+    db
+      .updateTable('tasks')
+      .set({ state: 'scheduled', node_id: arg<string>('nodeId'), scheduled_at: arg<number>('now') })
+      .where('id', 'in', ids.map((_, index) => arg<string>(`ids.${index}`)))
+      .where('state', '=', 'pending')
+      .returningAll(),
+  ({ ids }) => String(ids.length),
+);
+
+/**
+ * The claim as two plain statements, for a database with one writer: the
+ * transaction holds it from the read to the update, and the update's state guard
+ * still skips any row claimed meanwhile by another process.
+ */
+async function claimByReadThenUpdate(db: Db, args: { nodeId: string; queues: readonly string[]; limit: number; now: number }): Promise<TaskRow[]> {
+  if (!db.isTransaction) return db.transaction().execute((trx) => claimByReadThenUpdate(trx, args));
+  const candidates: Claimable[] = [];
+  for (const queue of args.queues) candidates.push(...(await selectClaimable(db, { queue, now: args.now, limit: args.limit })).rows);
+  if (candidates.length === 0) return [];
+  candidates.sort((a, b) => b.priority - a.priority || a.enqueued_at - b.enqueued_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const ids = candidates.slice(0, args.limit).map((candidate) => candidate.id);
+  return (await claimIds(db, { ids, nodeId: args.nodeId, now: args.now })).rows;
 }
 
 const claimStatement = prepared<{ nodeId: string; queues: readonly string[]; limit: number; now: number; dialect: SqlDialect }, TaskRow>(
