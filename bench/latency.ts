@@ -6,9 +6,11 @@
  * and the server is left alone for a moment, before the next is sent.
  *
  * Baseline, interleaved with the jobs so noise hits both alike: a bare HTTP round
- * trip to the same Fastify server (GET /health). Target p50 ≤ 5 ms.
+ * trip to the same Fastify server (GET /health), over the same keep-alive
+ * connection. Target p50 ≤ 5 ms.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { httpClient } from './lib/http.js';
 import { benchServer } from './lib/server.js';
 import { fmt, median, percentile } from './lib/stats.js';
 
@@ -31,6 +33,7 @@ interface Sample {
 }
 
 const server = await benchServer();
+const client = httpClient(server.url);
 try {
   // One listener for the whole run: the events of the one job in flight.
   let marks: { scheduled?: number; running?: number; ended?: () => void } = {};
@@ -44,15 +47,13 @@ try {
   const samples: Sample[] = [];
   for (let i = 0; i < WARMUP + JOBS; i++) {
     const h0 = performance.now();
-    const health = await fetch(`${server.url}/health`);
-    await health.arrayBuffer();
+    await client.send('GET', '/health');
     const health1 = performance.now();
     await sleep(IDLE_MS);
 
     const ended = new Promise<void>((resolve) => (marks = { ended: resolve }));
     const t0 = performance.now();
-    const response = await fetch(`${server.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JOB });
-    await response.arrayBuffer();
+    const response = await client.send('POST', '/jobs', { contentType: 'application/json', text: JOB });
     const t1 = performance.now();
     if (response.status !== 200) throw new Error(`submit failed: ${response.status}`);
     await ended;
@@ -76,5 +77,6 @@ try {
   console.log(`${line('baseline: GET /health round trip', health)}`);
   console.log(`ratio p50 submit→running / round trip ${fmt(median(running) / median(health), 1)}; Gantry's own p50 overhead ${fmt(median(running) - median(health), 2)} ms`);
 } finally {
+  client.close();
   await server.cleanup();
 }
