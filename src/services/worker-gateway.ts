@@ -86,6 +86,10 @@ export class WorkerGateway implements WorkerLink, TaskSource {
 
   async report(nodeId: string, reports: TaskReport[]): Promise<void> {
     if (reports.length === 0) return;
+    // A finished attempt no longer takes a slot on its node, whether or not its report is
+    // written yet: placing the next tasks overlaps writing these reports.
+    const finished = reports.filter((report) => report.type === 'finished');
+    if (finished.length > 0) this.scheduler?.release(nodeId, finished);
     const jobIds = [...new Set(reports.map((report) => report.jobId))];
     try {
       // The whole batch in one transaction: its changes are written set-based, a few statements for all its jobs.
@@ -100,9 +104,7 @@ export class WorkerGateway implements WorkerLink, TaskSource {
       }
       if (failures.length > 0) throw failures[0];
     }
-    const finished = reports.filter((report) => report.type === 'finished');
     for (const report of finished) this.secretsByTask.delete(report.taskId);
-    if (finished.length > 0) this.scheduler?.release(nodeId, finished);
   }
 
   private async applyReports(uow: UnitOfWork, fx: Effects, nodeId: string, reports: TaskReport[]): Promise<void> {
@@ -133,7 +135,8 @@ export class WorkerGateway implements WorkerLink, TaskSource {
   // ---- TaskSource -------------------------------------------------------
 
   async claim(nodeId: string, queues: readonly string[], limit: number): Promise<Assignment[]> {
-    const claimed = await this.writer.run(async (uow, fx) => {
+    // A claim is atomic on its own (one statement on PostgreSQL, its own transaction on SQLite).
+    const claimed = await this.writer.runStatement(async (uow, fx) => {
       const tasks = await uow.claimForNode({ nodeId, queues, limit, now: Date.now() });
       for (const task of tasks) fx.emit({ type: 'task.state', task, from: 'pending', to: 'scheduled' });
       return tasks;
@@ -209,7 +212,8 @@ export class WorkerGateway implements WorkerLink, TaskSource {
       return;
     }
     const output = outcome.output === undefined ? undefined : await this.redact(uow, task, outcome.output);
-    await this.engine.taskFinished(uow, fx, task, { ...outcome, output }, Date.now());
+    // The node's time of the end, as for the start: the task ended then, not when the report was written.
+    await this.engine.taskFinished(uow, fx, task, { ...outcome, output }, report.at);
   }
 
   private async redact(uow: UnitOfWork, task: Task, text: string): Promise<string> {

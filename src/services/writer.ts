@@ -90,6 +90,20 @@ export class Writer {
     }
   }
 
+  /**
+   * Runs a section that is one atomic statement on its own (a claim), without a
+   * transaction around it — on PostgreSQL that saves two round trips — and carries
+   * out its effects once it returns. It must not leave changes pending.
+   */
+  async runStatement<T>(section: (uow: UnitOfWork, fx: Effects) => Promise<T>): Promise<T> {
+    const fx = new Effects();
+    const uow = new UnitOfWork(this.store.db, this.store.dialect);
+    const result = await section(uow, fx);
+    if (uow.hasPendingChanges()) throw new Error('a single-statement section left changes to write');
+    this.apply(fx);
+    return result;
+  }
+
   private apply(fx: Effects): void {
     this.bus.publish(fx.events);
     for (const cancel of fx.cancels) this.hooks.cancelOnNode(cancel.nodeId, cancel.taskId, cancel.attempt);

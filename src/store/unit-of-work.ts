@@ -178,6 +178,10 @@ export class UnitOfWork {
     });
   }
 
+  hasPendingChanges(): boolean {
+    return this.taskInserts.size + this.taskUpdates.size + this.jobUpdates.size + this.logs.length > 0;
+  }
+
   /** Writes everything pending; fails with `conflict` when a row had moved on under a guard. */
   async flush(): Promise<void> {
     if (this.taskInserts.size > 0) {
