@@ -6,6 +6,7 @@ import pg from 'pg';
 import { GantryError } from '../core/errors.js';
 import type { Db, SqlDialect } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
+import { statementName } from './prepared.js';
 
 export interface Store {
   db: Db;
@@ -79,8 +80,22 @@ function openPostgres(url: string, poolSize: number, onConnectionError: (error: 
   });
   // A connection dropped while idle (the server restarted, say) must not crash Gantry; the pool replaces it.
   pool.on('error', onConnectionError);
+  pool.on('connect', (client) => namePreparedStatements(client));
   const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', location: redactUrl(url), close: () => db.destroy() };
+}
+
+/**
+ * Sends the hot statements (see prepared.ts) as named statements, which the
+ * connection parses once; everything else goes as before.
+ */
+function namePreparedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (text: unknown, values?: unknown, callback?: unknown): unknown => {
+    const name = typeof text === 'string' ? statementName(text) : undefined;
+    if (name === undefined) return query(text, values, callback);
+    return callback === undefined ? query({ name, text, values }) : query({ name, text, values }, callback);
+  };
 }
 
 /** Opens the configured database and brings its schema up to date. */

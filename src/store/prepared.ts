@@ -6,6 +6,18 @@ export type Arg = <T = unknown>(path: string) => T;
 
 const MARK = '\u0000gantry-arg:';
 
+/** SQL texts of prepared queries, by the name a PostgreSQL connection prepares them under. */
+const statementNames = new Map<string, string>();
+
+/**
+ * The server-side statement name for a prepared query's SQL, else undefined.
+ * PostgreSQL then parses each hot statement once per connection and can keep
+ * its plan, instead of parsing and planning it on every run.
+ */
+export function statementName(sqlText: string): string | undefined {
+  return statementNames.get(sqlText);
+}
+
 type Slot = { path: readonly string[] } | { value: unknown };
 
 interface Compiled<R> {
@@ -43,7 +55,10 @@ export function prepared<A extends object, R>(
         typeof value === 'string' && value.startsWith(MARK) ? { path: value.slice(MARK.length).split('.') } : { value },
       );
       entry = { compiled, slots };
-      if (shape !== undefined) shapes.set(shape, entry);
+      if (shape !== undefined) {
+        shapes.set(shape, entry);
+        if (!statementNames.has(compiled.sql)) statementNames.set(compiled.sql, `gantry_${statementNames.size + 1}`);
+      }
     }
     const parameters = entry.slots.map((slot) => ('path' in slot ? valueAt(args, slot.path) : slot.value));
     return db.executeQuery<R>({ ...entry.compiled, parameters });
