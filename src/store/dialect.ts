@@ -28,6 +28,16 @@ export function claimsInOneStatement(dialect: SqlDialect): boolean {
   return dialect === 'postgres';
 }
 
+/**
+ * Whether a batch of row changes goes as one statement over a JSON recordset
+ * (PostgreSQL: one round trip for the batch) or as one small statement per row
+ * (SQLite: no round trips, and per-row statements skip the JSON parse and the
+ * temporary table an UPDATE … FROM builds, about half the cost here).
+ */
+export function updatesAsRecordset(dialect: SqlDialect): boolean {
+  return dialect === 'postgres';
+}
+
 /** Case-insensitive substring match, spelled the same on both databases. */
 export function containsInsensitive(column: string, needle: string): RawBuilder<boolean> {
   const pattern = `%${needle.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

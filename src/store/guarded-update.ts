@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { jsonRecordset, recordsetParams, type Db, type RecordsetType, type SqlDialect } from './dialect.js';
+import { jsonRecordset, recordsetParams, updatesAsRecordset, type Db, type RecordsetType, type SqlDialect } from './dialect.js';
 import { prepared } from './prepared.js';
 
 /** One row's change: the columns to set, applied only while the row is still in `guard` state. */
@@ -33,10 +33,29 @@ const updateRows = prepared<Shape, unknown>(
   (shape) => `${shape.table}:${shape.columns.join(',')}`,
 );
 
+interface RowShape {
+  table: 'jobs' | 'tasks';
+  columns: readonly string[];
+  values: Record<string, unknown>;
+  id: string;
+  guard: string;
+}
+
+/** The same change for one row: one statement per table and set of columns, compiled once. */
+const updateRow = prepared<RowShape, unknown>(
+  (db, arg, { table, columns }) => {
+    const assignments = sql.join(columns.map((column) => sql`${sql.ref(column)} = ${arg(`values.${column}`)}`));
+    const statement = sql`update ${sql.table(table)} set ${assignments} where ${sql.ref('id')} = ${arg('id')} and ${sql.ref('state')} = ${arg('guard')}`;
+    return { compile: () => statement.compile(db) };
+  },
+  (shape) => `${shape.table}:${shape.columns.join(',')}`,
+);
+
 /**
- * Applies many guarded updates to `table` in as few statements as there are
- * distinct sets of changed columns (usually one or two per batch), each joined
- * against the batch sent as one JSON parameter. Returns how many rows matched
+ * Applies many guarded updates to `table`: on PostgreSQL in as few statements
+ * as there are distinct sets of changed columns (usually one or two per batch),
+ * each joined against the batch sent as one JSON parameter; on SQLite, which has
+ * no round trips to save, one compiled statement per row. Returns how many rows matched
  * their guard: fewer than `updates.length` means another writer moved a row first.
  */
 export async function updateGuarded(
@@ -60,8 +79,16 @@ export async function updateGuarded(
       matched += group.length;
       continue;
     }
+    const columns = key.split(',');
+    if (!updatesAsRecordset(dialect)) {
+      for (const update of group) {
+        const result = await updateRow(db, { table, columns, values: update.columns, id: update.id, guard: update.guard });
+        matched += Number(result.numAffectedRows ?? 0);
+      }
+      continue;
+    }
     const rows = group.map((update) => ({ ...update.columns, id: update.id, guard: update.guard }));
-    const result = await updateRows(db, { dialect, table, types, columns: key.split(','), ...recordsetParams(rows) });
+    const result = await updateRows(db, { dialect, table, types, columns, ...recordsetParams(rows) });
     matched += Number(result.numAffectedRows ?? 0);
   }
   return matched;
