@@ -3,12 +3,15 @@ import type { Logger } from 'pino';
 import type { Core } from '../gantry.js';
 import { toGantryError } from './errors.js';
 import { torkPlugin } from './tork/plugin.js';
-import { torkJob, torkTask } from './tork/render.js';
+import { torkJobSummary, torkTaskSummary } from './tork/render.js';
 
-/** How webhook bodies render jobs and tasks: pipelines are Tork's, so Tork's shapes. */
+/**
+ * How webhook bodies render jobs and tasks: pipelines are Tork's, so Tork's shapes,
+ * and as Tork calls its webhooks with a `JobSummary` or a `TaskSummary`.
+ */
 export const webhookRenderer = {
-  job: (job: Parameters<typeof torkJob>[0]) => torkJob(job, []),
-  task: (task: Parameters<typeof torkTask>[0]) => torkTask(task),
+  job: (job: Parameters<typeof torkJobSummary>[0]) => torkJobSummary(job),
+  task: (task: Parameters<typeof torkTaskSummary>[0]) => torkTaskSummary(task),
 };
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

@@ -43,7 +43,7 @@ export class NodeService {
 
   async getQueue(name: string): Promise<QueueInfo> {
     const queue = (await this.listQueues()).find((q) => q.name === name);
-    if (!queue) throw notFound('queue not found');
+    if (!queue) throw notFound(`queue ${name} not found`);
     return queue;
   }
 

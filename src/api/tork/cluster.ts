@@ -1,8 +1,15 @@
 import type { FastifyInstance } from 'fastify';
+import { GantryError } from '../../core/errors.js';
 import type { Core } from '../../gantry.js';
 import { torkNode, torkQueue } from './render.js';
 
 type NameParams = { Params: { name: string } };
+
+/** The queues of Tork's own broker traffic (`broker/queues.go`); none of them holds tasks. */
+const COORDINATOR_QUEUES = new Set(['pending', 'started', 'completed', 'error', 'heartbeat', 'jobs', 'logs', 'progress', 'redeliveries']);
+
+/** Tork's `IsTaskQueue`: a queue users' tasks go to, not a coordinator queue nor a node's private `x-` queue. */
+const isTaskQueue = (name: string): boolean => !COORDINATOR_QUEUES.has(name) && !name.startsWith('x-');
 
 /** Health, nodes, queues and the dashboard metrics. */
 export function registerClusterRoutes(app: FastifyInstance, core: Core): void {
@@ -22,6 +29,10 @@ export function registerClusterRoutes(app: FastifyInstance, core: Core): void {
   app.get<NameParams>('/queues/:name', async (request) => torkQueue(await core.nodes.getQueue(request.params.name)));
 
   app.delete<NameParams>('/queues/:name', async (request, reply) => {
+    // Tork checks the name before it looks the queue up: 400 even for a queue that does not exist.
+    if (!isTaskQueue(request.params.name)) {
+      throw new GantryError('invalid_input', `queue ${request.params.name} is not a task queue`);
+    }
     await core.nodes.purgeQueue(request.params.name);
     return reply.status(200).send();
   });

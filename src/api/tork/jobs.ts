@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { isGantryError } from '../../core/errors.js';
+import type { Job } from '../../core/model.js';
 import type { Core } from '../../gantry.js';
 import { parseJobSubmission } from './input/index.js';
 import { parsePaging } from './paging.js';
-import { torkJob, torkJobSummary, torkLogPart, torkPage } from './render.js';
+import { torkJob, torkJobSummary, torkLogPart, torkPage, type TorkSchedules } from './render.js';
 
 type IdParams = { Params: { id: string } };
 type Query = { Querystring: Record<string, unknown> };
@@ -11,6 +13,25 @@ const OK = { status: 'OK' } as const;
 
 /** The owner of work submitted without credentials (identity comes in with authentication). */
 export const ANONYMOUS = 'anonymous';
+
+/**
+ * The cron of each schedule these jobs were started by, for Tork's
+ * `schedule: {id, cron}`. A schedule deleted since is left out (its jobs keep the id).
+ */
+async function schedulesOf(core: Core, jobs: readonly Job[]): Promise<TorkSchedules> {
+  const ids = [...new Set(jobs.flatMap((job) => (job.scheduledJobId ? [job.scheduledJobId] : [])))];
+  const crons = new Map<string, string>();
+  await Promise.all(
+    ids.map(async (id) => {
+      try {
+        crons.set(id, (await core.schedules.get(id)).cron);
+      } catch (error) {
+        if (!isGantryError(error) || error.code !== 'not_found') throw error;
+      }
+    }),
+  );
+  return crons;
+}
 
 export function registerJobRoutes(app: FastifyInstance, core: Core): void {
   app.post('/jobs', async (request) => {
@@ -21,18 +42,19 @@ export function registerJobRoutes(app: FastifyInstance, core: Core): void {
     request.raw.once('close', () => abort.abort());
     await core.jobs.waitForEnd(job.id, submission.wait.timeoutMs, abort.signal);
     const { job: ended, tasks } = await core.jobs.getWithTasks(job.id);
-    return torkJob(ended, tasks);
+    return torkJob(ended, tasks, await schedulesOf(core, [ended]));
   });
 
   app.get<Query>('/jobs', async (request) => {
     const paging = parsePaging(request.query, { size: 10, max: 20 });
     const page = await core.jobs.list({ ...paging, kind: 'pipeline', topLevelOnly: false });
-    return torkPage(page, torkJobSummary);
+    const schedules = await schedulesOf(core, page.items);
+    return torkPage(page, (job) => torkJobSummary(job, schedules));
   });
 
   app.get<IdParams>('/jobs/:id', async (request) => {
     const { job, tasks } = await core.jobs.getWithTasks(request.params.id);
-    return torkJob(job, tasks);
+    return torkJob(job, tasks, await schedulesOf(core, [job]));
   });
 
   app.get<IdParams & Query>('/jobs/:id/log', async (request) => {

@@ -1,17 +1,17 @@
 import type { Job, Page, QueueInfo, ScheduledJob, Task, TaskLogPart, WorkerNode } from '../../core/model.js';
 import type { PipelineDefinition, PipelineTask } from '../../core/pipeline.js';
-import { maskSecrets, REDACTED } from '../../core/secrets.js';
+import { redactTork } from './redact.js';
 import { TORK_JOB_STATE, TORK_NODE_STATUS, TORK_SCHEDULE_STATE, TORK_TASK_STATE } from './states.js';
 
 /** Wire shapes of the Tork API (camelCase, Go's omitempty: empty values are left out). */
 
 export type TorkJson = Record<string, unknown>;
 
-
 const time = (ms: number | null | undefined): string | undefined => (ms == null ? undefined : new Date(ms).toISOString());
 
+/** Go's `omitempty`: nil, "", false, 0 and empty lists and maps. */
 function isEmpty(value: unknown): boolean {
-  if (value === undefined || value === null || value === '' || value === false) return true;
+  if (value === undefined || value === null || value === '' || value === false || value === 0) return true;
   if (Array.isArray(value)) return value.length === 0;
   if (typeof value === 'object') return Object.keys(value).length === 0;
   return false;
@@ -26,57 +26,45 @@ function omitEmpty(object: TorkJson, always: readonly string[] = []): TorkJson {
   return out;
 }
 
-/** Replaces every secret value inside strings of a structure. */
-function redact<T>(value: T, secrets: readonly string[]): T {
-  if (secrets.length === 0) return value;
-  if (typeof value === 'string') return maskSecrets(value, secrets) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => redact(item, secrets)) as T;
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(value)) out[key] = redact(child, secrets);
-    return out as T;
-  }
-  return value;
-}
-
 const secretValues = (job: Job): string[] => Object.values(job.secrets).filter((value) => value.length > 0);
 
-const redactedMap = (map: Record<string, string>): Record<string, string> =>
-  Object.fromEntries(Object.keys(map).map((key) => [key, REDACTED]));
+/** A job's schedule as Tork shows it; `cron` when the scheduled job still exists. */
+export type TorkSchedules = ReadonlyMap<string, string>;
 
-export function torkJobSummary(job: Job): TorkJson {
-  const definition = job.definition as PipelineDefinition;
-  return redact(
-    omitEmpty(
-      {
-        id: job.id,
-        parentId: job.parentJobId,
-        inputs: job.inputs,
-        name: job.name,
-        description: job.description,
-        tags: job.tags,
-        state: TORK_JOB_STATE[job.state],
-        createdAt: time(job.createdAt),
-        startedAt: time(job.startedAt),
-        completedAt: time(job.completedAt),
-        failedAt: time(job.failedAt),
-        position: job.position,
-        taskCount: job.taskCount,
-        result: job.result,
-        error: job.error,
-        progress: job.progress,
-        schedule: job.scheduledJobId ? { id: job.scheduledJobId } : undefined,
-        output: definition?.output,
-      },
-      ['position'],
-    ),
-    secretValues(job),
+function jobSummaryFields(job: Job, schedules: TorkSchedules | undefined): TorkJson {
+  const cron = job.scheduledJobId ? schedules?.get(job.scheduledJobId) : undefined;
+  return omitEmpty(
+    {
+      id: job.id,
+      parentId: job.parentJobId,
+      inputs: job.inputs,
+      name: job.name,
+      description: job.description,
+      tags: job.tags,
+      state: TORK_JOB_STATE[job.state],
+      createdAt: time(job.createdAt),
+      startedAt: time(job.startedAt),
+      completedAt: time(job.completedAt),
+      failedAt: time(job.failedAt),
+      position: job.position,
+      taskCount: job.taskCount,
+      result: job.result,
+      error: job.error,
+      progress: job.progress,
+      schedule: job.scheduledJobId ? omitEmpty({ id: job.scheduledJobId, cron }) : undefined,
+    },
+    ['position'],
   );
 }
 
-export function torkTask(task: Task, secrets: readonly string[] = []): TorkJson {
+/** Tork's `JobSummary`: what `GET /jobs` lists and `POST /jobs` answers. */
+export function torkJobSummary(job: Job, schedules?: TorkSchedules): TorkJson {
+  return redactTork(jobSummaryFields(job, schedules), secretValues(job));
+}
+
+function taskFields(task: Task): TorkJson {
   const def = (task.definition ?? {}) as PipelineTask;
-  const rendered = omitEmpty({
+  return omitEmpty({
     id: task.id,
     jobId: task.jobId,
     parentId: task.parentId,
@@ -93,6 +81,7 @@ export function torkTask(task: Task, secrets: readonly string[] = []): TorkJson 
     entrypoint: def.entrypoint,
     run: def.run,
     image: def.image,
+    registry: def.registry,
     env: def.env,
     files: def.files,
     queue: task.kind === 'simple' ? task.queue : undefined,
@@ -103,13 +92,13 @@ export function torkTask(task: Task, secrets: readonly string[] = []): TorkJson 
     mounts: def.mounts,
     networks: def.networks,
     nodeId: task.nodeId,
-    retry: task.retryLimit > 0 ? { limit: task.retryLimit, attempts: task.attempt - 1 } : undefined,
+    retry: task.retryLimit > 0 ? omitEmpty({ limit: task.retryLimit, attempts: task.attempt - 1 }) : undefined,
     limits: def.limits,
     timeout: def.timeout,
     result: task.result,
     var: def.var,
     if: def.if,
-    parallel: def.parallel ? { tasks: def.parallel.tasks, completions: task.completions } : undefined,
+    parallel: def.parallel ? omitEmpty({ tasks: def.parallel.tasks, completions: task.completions }) : undefined,
     each: def.each
       ? omitEmpty({
           var: def.each.var,
@@ -127,32 +116,67 @@ export function torkTask(task: Task, secrets: readonly string[] = []): TorkJson 
     priority: task.priority,
     progress: task.progress,
   });
-  return redact(rendered, secrets);
 }
 
-export function torkJob(job: Job, tasks: readonly Task[]): TorkJson {
+/** Tork's `Task`: one task execution, with what Tork hides hidden (see redact.ts). */
+export function torkTask(task: Task, secrets: readonly string[] = []): TorkJson {
+  return redactTork(taskFields(task), secrets);
+}
+
+/**
+ * Tork's `TaskSummary`: what a task webhook is called with. It leaves out the
+ * definition (`run`, `env`, …), so no task's environment leaves in a webhook.
+ */
+export function torkTaskSummary(task: Task, secrets: readonly string[] = []): TorkJson {
+  const def = (task.definition ?? {}) as PipelineTask;
+  return redactTork(
+    omitEmpty({
+      id: task.id,
+      jobId: task.jobId,
+      position: task.position,
+      progress: task.progress,
+      name: task.name,
+      description: task.description,
+      state: TORK_TASK_STATE[task.state],
+      createdAt: time(task.createdAt),
+      scheduledAt: time(task.scheduledAt),
+      startedAt: time(task.startedAt),
+      completedAt: time(task.completedAt),
+      error: task.error,
+      result: task.result,
+      var: def.var,
+      tags: def.tags,
+    }),
+    secrets,
+  );
+}
+
+/** Tork's full `Job`: the summary plus the definition's `tasks`, the `execution` and the context. */
+export function torkJob(job: Job, tasks: readonly Task[], schedules?: TorkSchedules): TorkJson {
   const definition = job.definition as PipelineDefinition;
-  const secrets = secretValues(job);
   const body = omitEmpty(
     {
-      ...torkJobSummary(job),
-      tasks: redact(definition.tasks, secrets),
-      execution: tasks.map((task) => torkTask(task, secrets)),
+      ...jobSummaryFields(job, schedules),
+      tasks: definition.tasks,
+      execution: tasks.map(taskFields),
       position: job.position,
-      context: {
+      // Tork's context is a struct: always sent, its empty maps left out.
+      context: omitEmpty({
+        job: { id: job.id, name: job.name },
         inputs: job.inputs,
-        secrets: redactedMap(job.secrets),
-        tasks: redact(job.context.tasks, secrets),
-      },
+        secrets: job.secrets,
+        tasks: job.context.tasks,
+      }),
+      output: definition.output,
       defaults: definition.defaults,
       webhooks: definition.webhooks,
       permissions: definition.permissions,
       autoDelete: definition.autoDelete,
-      secrets: redactedMap(job.secrets),
+      secrets: job.secrets,
     },
-    ['tasks', 'execution', 'position'],
+    ['tasks', 'execution', 'position', 'context'],
   );
-  return redact(body, secrets);
+  return redactTork(body, secretValues(job));
 }
 
 export function torkPage<T>(page: Page<T>, render: (item: T) => TorkJson): TorkJson {
@@ -183,7 +207,8 @@ export function torkNode(node: WorkerNode): TorkJson {
       taskCount: node.taskCount,
       version: node.version,
     },
-    ['version', 'cpuPercent'],
+    // Tork leaves out a zero cpuPercent and taskCount; its web UI shows both columns, so they are always sent.
+    ['version', 'cpuPercent', 'taskCount'],
   );
 }
 
@@ -191,7 +216,13 @@ export function torkQueue(queue: QueueInfo): TorkJson {
   return { name: queue.name, size: queue.size, subscribers: queue.subscribers, unacked: queue.unacked };
 }
 
-export function torkScheduledJobSummary(scheduled: ScheduledJob): TorkJson {
+const scheduleSecrets = (definition: PipelineDefinition): string[] => Object.values(definition.secrets ?? {}).filter(Boolean);
+
+/**
+ * Tork's `ScheduledJobSummary`, and two Gantry additions that Tork does not send:
+ * `nextRunAt` and `lastRunAt`.
+ */
+function scheduledJobSummaryFields(scheduled: ScheduledJob): TorkJson {
   const definition = scheduled.definition as PipelineDefinition;
   return omitEmpty({
     id: scheduled.id,
@@ -207,20 +238,27 @@ export function torkScheduledJobSummary(scheduled: ScheduledJob): TorkJson {
   });
 }
 
+export function torkScheduledJobSummary(scheduled: ScheduledJob): TorkJson {
+  return redactTork(scheduledJobSummaryFields(scheduled), scheduleSecrets(scheduled.definition as PipelineDefinition));
+}
+
+/** Tork's `ScheduledJob`. Unlike Tork, which shows it as stored, its secrets are hidden as a job's are. */
 export function torkScheduledJob(scheduled: ScheduledJob): TorkJson {
   const definition = scheduled.definition as PipelineDefinition;
-  const secrets = Object.values(definition.secrets ?? {}).filter(Boolean);
-  return redact(
-    omitEmpty({
-      ...torkScheduledJobSummary(scheduled),
-      tasks: definition.tasks,
-      output: definition.output,
-      defaults: definition.defaults,
-      webhooks: definition.webhooks,
-      permissions: definition.permissions,
-      autoDelete: definition.autoDelete,
-      secrets: definition.secrets ? redactedMap(definition.secrets) : undefined,
-    }),
-    secrets,
+  return redactTork(
+    omitEmpty(
+      {
+        ...scheduledJobSummaryFields(scheduled),
+        tasks: definition.tasks,
+        output: definition.output,
+        defaults: definition.defaults,
+        webhooks: definition.webhooks,
+        permissions: definition.permissions,
+        autoDelete: definition.autoDelete,
+        secrets: definition.secrets,
+      },
+      ['tasks'],
+    ),
+    scheduleSecrets(definition),
   );
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, startTestServer, yamlHeaders, type TestServer } from '../../support/server.js';
+import { specsAvailable, torkSchemaErrors } from '../../support/specs.js';
 
 /** Bad input of every kind gets a 4xx with a JSON `{"message"}` that says what and where. */
 describe('Tork bad input', () => {
@@ -33,7 +34,15 @@ describe('Tork bad input', () => {
     { name: 'cancel unknown job', method: 'PUT', path: '/jobs/nope/cancel', status: 404, message: /^job not found$/ },
     { name: 'unknown route', path: '/nothing/here', status: 404, message: /^Not Found$/ },
     { name: 'wrong method', method: 'DELETE', path: '/jobs', status: 405, message: /^Method Not Allowed$/ },
-    { name: 'unknown queue', path: '/queues/no-such-queue', status: 404, message: /queue/ },
+    { name: 'unknown queue', path: '/queues/no-such-queue', status: 404, message: /^queue no-such-queue not found$/ },
+    // Tork checks the name first: a coordinator or private queue is refused even if it does not exist.
+    { name: 'purge a coordinator queue', method: 'DELETE', path: '/queues/jobs', status: 400, message: /^queue jobs is not a task queue$/ },
+    { name: 'purge an unknown private queue', method: 'DELETE', path: '/queues/x-gone', status: 400, message: /^queue x-gone is not a task queue$/ },
+    { name: 'purge an unknown queue', method: 'DELETE', path: '/queues/no-such-queue', status: 404, message: /^queue no-such-queue not found$/ },
+    // Past Go's int range strconv.Atoi fails, and Tork answers 404.
+    { name: 'page number too large', path: '/jobs?page=99999999999999999999', status: 404, message: /^invalid page number: 9{20}$/ },
+    { name: 'page size too large', path: '/scheduled-jobs?size=-99999999999999999999', status: 404, message: /^invalid size: -9{20}$/ },
+    { name: 'log page not a number', path: '/tasks/nope/log?page=1.5', status: 404, message: /^invalid page number: 1\.5$/ },
     { name: 'unknown scheduled job', path: '/scheduled-jobs/nope', status: 404, message: /^scheduled job not found$/ },
     { name: 'scheduled job without schedule', path: '/scheduled-jobs', body: 'name: x\ntasks:\n  - name: a\n    run: echo\n', headers: yamlHeaders, status: 400, message: /schedule/ },
     { name: 'scheduled job with bad cron', path: '/scheduled-jobs', body: 'name: x\nschedule:\n  cron: "every day"\ntasks:\n  - name: a\n    run: echo\n', headers: yamlHeaders, status: 400, message: /cron/ },
@@ -49,5 +58,6 @@ describe('Tork bad input', () => {
     expect(Object.keys(response.body)).toEqual(['message']);
     expect(response.body.message).toMatch(message);
     expect(response.body.message).not.toMatch(/\n\s+at /);
+    if (specsAvailable) expect(torkSchemaErrors('echo.HTTPError', response.body)).toEqual([]);
   });
 });

@@ -22,7 +22,15 @@ describe.each(STORES)('Tork health, nodes, queues and metrics on %s', (kind) => 
     expect(nodes.status).toBe(200);
     expect(nodes.body).toHaveLength(1);
     const node = nodes.body[0]!;
-    expect(node).toMatchObject({ name: 'local', status: 'UP', version: expect.any(String), hostname: expect.any(String) });
+    // cpuPercent and taskCount are sent even when zero: Tork's web UI shows both.
+    expect(node).toMatchObject({
+      name: 'local',
+      status: 'UP',
+      version: expect.any(String),
+      hostname: expect.any(String),
+      cpuPercent: expect.any(Number),
+      taskCount: expect.any(Number),
+    });
     expect(node.id).toMatch(/^[0-9A-Za-z]{22}$/);
     expect(node.queue).toBe(`x-${node.id}`);
     if (specsAvailable) expect(torkSchemaErrors('tork.Node', node)).toEqual([]);

@@ -211,6 +211,94 @@ tasks:
     });
   });
 
+  it('leaves out zero values as Tork does, and fills the context and output of the full job', async () => {
+    const submitted = await request<Record<string, any>>(`${t.url}/jobs`, {
+      method: 'POST',
+      headers: yamlHeaders,
+      body: 'name: shapes\noutput: "{{ tasks.v }}"\ntasks:\n  - name: a\n    var: v\n    retry:\n      limit: 1\n    run: echo -n 7 > $TORK_OUTPUT\n',
+    });
+    const job = await waitForJob(t.url, submitted.body.id);
+    const listed = (await request<Record<string, any>>(`${t.url}/jobs?q=shapes`)).body.items[0];
+    const cases: Array<[string, unknown, unknown]> = [
+      ['a PENDING summary has no progress', submitted.body.progress, undefined],
+      ['a summary always has a position', submitted.body.position, 1],
+      ['a summary has no output', listed.output, undefined],
+      ['the full job has the output expression', job.output, '{{ tasks.v }}'],
+      ['the full job has the result', job.result, '7'],
+      ['the context names the job', job.context.job, { id: job.id, name: 'shapes' }],
+      ['the context leaves out empty maps', Object.keys(job.context).sort(), ['job', 'tasks']],
+      ['a task of priority 0 has no priority', job.execution[0].priority, undefined],
+      ['a task not retried has no attempts', job.execution[0].retry, { limit: 1 }],
+    ];
+    for (const [what, actual, expected] of cases) expect(actual, what).toEqual(expected);
+  });
+
+  it('hides what Tork hides: sensitive keys, registry passwords and secret values', async () => {
+    const job = await runJob(t.url, `
+name: hidden
+inputs:
+  plain: visible
+  API_SECRET: in-an-input
+secrets:
+  token: sup3rs3cret
+webhooks:
+  - url: http://127.0.0.1:9/hook
+    headers:
+      X-Client-Secret: in-a-header
+      X-Plain: plain-header
+tasks:
+  - name: first
+    var: DB_PASSWORD
+    registry:
+      username: me
+      password: registry-pw
+    env:
+      MY_PASSWORD: in-env
+      AWS_ACCESS_KEY_ID: key-id
+      NORMAL: "x{{ secrets.token }}"
+    pre:
+      - name: before
+        env:
+          pre_secret: in-a-pre-task
+        run: "true"
+    run: echo -n out > $TORK_OUTPUT
+  - name: child
+    subjob:
+      name: child job
+      secrets:
+        inner: child-secret
+      tasks:
+        - name: inner
+          run: "true"
+`);
+    expect(job.state).toBe('COMPLETED');
+    const [first] = job.execution;
+    const task = (await request<Record<string, any>>(`${t.url}/tasks/${first.id}`)).body;
+    const listed = (await request<Record<string, any>>(`${t.url}/jobs?q=hidden`)).body.items[0];
+    const cases: Array<[string, unknown, unknown]> = [
+      ['job inputs', job.inputs, { plain: 'visible', API_SECRET: '[REDACTED]' }],
+      ['listed job inputs', listed.inputs, { plain: 'visible', API_SECRET: '[REDACTED]' }],
+      ['context inputs', job.context.inputs, { plain: 'visible', API_SECRET: '[REDACTED]' }],
+      ['context secrets', job.context.secrets, { token: '[REDACTED]' }],
+      ['context task results under a sensitive var', job.context.tasks, { DB_PASSWORD: '[REDACTED]' }],
+      ['webhook headers', job.webhooks[0].headers, { 'X-Client-Secret': '[REDACTED]', 'X-Plain': 'plain-header' }],
+      ['definition registry', job.tasks[0].registry, { username: 'me', password: '[REDACTED]' }],
+      ['definition env', job.tasks[0].env, { MY_PASSWORD: '[REDACTED]', AWS_ACCESS_KEY_ID: '[REDACTED]', NORMAL: 'x{{ secrets.token }}' }],
+      ['definition pre task env', job.tasks[0].pre[0].env, { pre_secret: '[REDACTED]' }],
+      ['definition subjob secrets', job.tasks[1].subjob.secrets, { inner: '[REDACTED]' }],
+      ['execution registry', first.registry, { username: 'me', password: '[REDACTED]' }],
+      ['execution env', first.env, { MY_PASSWORD: '[REDACTED]', AWS_ACCESS_KEY_ID: '[REDACTED]', NORMAL: 'x[REDACTED]' }],
+      ['GET /tasks/{id} registry', task.registry, { username: 'me', password: '[REDACTED]' }],
+      ['GET /tasks/{id} env', task.env, first.env],
+      ['execution subjob secrets', job.execution.find((e: { name: string }) => e.name === 'child').subjob.secrets, { inner: '[REDACTED]' }],
+    ];
+    for (const [what, actual, expected] of cases) expect(actual, what).toEqual(expected);
+    const text = JSON.stringify([job, task, listed]);
+    for (const value of ['in-an-input', 'sup3rs3cret', 'in-a-header', 'registry-pw', 'in-env', 'key-id', 'in-a-pre-task', 'child-secret']) {
+      expect(text, value).not.toContain(value);
+    }
+  });
+
   it('lists jobs newest first with paging and full-text search', async () => {
     const marker = `needle${Date.now()}`;
     await runJob(t.url, `name: ${marker} one\ntasks:\n  - name: a\n    run: "true"\n`);
@@ -224,6 +312,10 @@ tasks:
     const second = await request<Record<string, any>>(`${t.url}/jobs?page=2&size=1`);
     expect(second.body.number).toBe(2);
     expect(second.body.size).toBe(1);
+    // Go's strconv.Atoi takes a leading sign; a page past the last one is empty, however far.
+    expect((await request<Record<string, any>>(`${t.url}/jobs?page=%2B2&size=1`)).body).toMatchObject({ number: 2, size: 1 });
+    const far = await request<Record<string, any>>(`${t.url}/jobs?page=9007199254740991`);
+    expect(far).toMatchObject({ status: 200, body: { items: [], size: 0 } });
     expect(await request(`${t.url}/jobs?page=abc`)).toMatchObject({ status: 404, body: { message: 'invalid page number: abc' } });
     expect(await request(`${t.url}/jobs?size=x`)).toMatchObject({ status: 404, body: { message: 'invalid size: x' } });
   });

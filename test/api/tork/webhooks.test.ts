@@ -1,6 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, runJob, startTestServer, type TestServer } from '../../support/server.js';
+import { specsAvailable, torkSchemaErrors } from '../../support/specs.js';
+
+/** Tork's `TaskSummary` (task.go): what a task webhook is called with. */
+const TASK_SUMMARY_FIELDS = ['id', 'jobId', 'position', 'progress', 'name', 'description', 'state', 'createdAt', 'scheduledAt', 'startedAt', 'completedAt', 'error', 'result', 'var', 'tags'];
 
 interface Call {
   headers: Record<string, string | string[] | undefined>;
@@ -58,6 +62,9 @@ tasks:
     const call = await eventually(async () => calls.find((c) => c.body.id === job.id && c.body.state === 'COMPLETED'));
     expect(call.headers['x-token']).toBe('abc');
     expect(call.body).toMatchObject({ name: 'hooked', state: 'COMPLETED' });
+    // Tork calls a job webhook with the job's summary, not the whole job.
+    for (const field of ['tasks', 'execution', 'context', 'webhooks']) expect(call.body, field).not.toHaveProperty(field);
+    if (specsAvailable) expect(torkSchemaErrors('tork.JobSummary', call.body)).toEqual([]);
     // Only the COMPLETED change passes the `if`.
     expect(calls.filter((c) => c.body.id === job.id)).toHaveLength(1);
   });
@@ -74,10 +81,15 @@ webhooks:
     event: task.StateChange
 tasks:
   - name: watched
+    env:
+      SOMETHING: in-env
     run: "true"
 `,
     );
-    await eventually(async () => (calls.some((c) => c.body.jobId === job.id && c.body.state === 'COMPLETED') ? true : undefined));
+    const done = await eventually(async () => calls.find((c) => c.body.jobId === job.id && c.body.state === 'COMPLETED'));
     expect(calls.every((c) => c.body.name === 'watched')).toBe(true);
+    // A task summary: no definition, so no environment, leaves in a webhook.
+    expect(done.body).toMatchObject({ id: expect.any(String), position: 1, name: 'watched', state: 'COMPLETED' });
+    expect(Object.keys(done.body).filter((key) => !TASK_SUMMARY_FIELDS.includes(key))).toEqual([]);
   });
 });
