@@ -51,7 +51,7 @@ export class JobService {
   }
 
   list(query: jobsRepo.JobListQuery): Promise<Page<Job>> {
-    return jobsRepo.list(this.store.db, query);
+    return jobsRepo.list(this.store.db, this.store.dialect, query);
   }
 
   async getTask(id: string): Promise<Task> {

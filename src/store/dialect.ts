@@ -38,6 +38,14 @@ export function updatesAsRecordset(dialect: SqlDialect): boolean {
   return dialect === 'postgres';
 }
 
+/** True when the JSON array of strings in `column` holds any of `values`, exactly. */
+export function jsonArrayHasAny(dialect: SqlDialect, column: string, values: readonly string[]): RawBuilder<boolean> {
+  if (dialect === 'postgres') {
+    return sql<boolean>`exists (select 1 from jsonb_array_elements_text(${sql.ref(column)}::jsonb) as e(v) where e.v = any(${[...values]}::text[]))`;
+  }
+  return sql<boolean>`exists (select 1 from json_each(${sql.ref(column)}) where value in (${sql.join([...values])}))`;
+}
+
 /** Case-insensitive substring match, spelled the same on both databases. */
 export function containsInsensitive(column: string, needle: string): RawBuilder<boolean> {
   const pattern = `%${needle.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -1,7 +1,7 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Job, Page } from '../core/model.js';
 import type { JobState } from '../core/states.js';
-import { containsInsensitive, type Db, type RecordsetType, type SqlDialect } from './dialect.js';
+import { containsInsensitive, jsonArrayHasAny, type Db, type RecordsetType, type SqlDialect } from './dialect.js';
 import { updateGuarded } from './guarded-update.js';
 import { prepared } from './prepared.js';
 import { jobFromRow } from './mappers.js';
@@ -173,22 +173,30 @@ export interface JobListQuery {
   topLevelOnly?: boolean;
 }
 
-/** Words of a search; `tag:x` and `tags:x,y` (Tork's tag filters) search for the tags. */
-function searchTerms(q: string): string[] {
-  return q
-    .trim()
-    .split(/\s+/)
-    .flatMap((word) => (/^tags?:/i.test(word) ? word.replace(/^tags?:/i, '').split(',') : [word]))
-    .filter(Boolean);
+/**
+ * A search as Tork reads it: `tag:x` and `tags:x,y` ask for jobs with any of
+ * those tags (exactly); every other word must appear in the name, description
+ * or tags (case-insensitive).
+ */
+function parseSearch(q: string): { words: string[]; tags: string[] } {
+  const words: string[] = [];
+  const tags: string[] = [];
+  for (const word of q.trim().split(/\s+/).filter(Boolean)) {
+    if (/^tags?:/i.test(word)) tags.push(...word.replace(/^tags?:/i, '').split(',').filter(Boolean));
+    else words.push(word);
+  }
+  return { words, tags };
 }
 
 /** Most recent first. */
-export async function list(db: Db, query: JobListQuery): Promise<Page<Job>> {
+export async function list(db: Db, dialect: SqlDialect, query: JobListQuery): Promise<Page<Job>> {
   let base = db.selectFrom('jobs');
   if (query.kind) base = base.where('kind', '=', query.kind);
   if (query.topLevelOnly) base = base.where('parent_job_id', 'is', null);
   if (query.q) {
-    for (const term of searchTerms(query.q)) base = base.where(containsInsensitive('search_text', term));
+    const { words, tags } = parseSearch(query.q);
+    for (const word of words) base = base.where(containsInsensitive('search_text', word));
+    if (tags.length > 0) base = base.where(jsonArrayHasAny(dialect, 'tags', tags));
   }
   const { count } = await base.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
   const rows = await base

@@ -31,13 +31,26 @@ describe.each(STORES)('store on %s', (kind) => {
 
   it('pages jobs newest first and searches name, description and tags', async () => {
     for (let i = 0; i < 25; i++) await jobsRepo.insert(store.db, newJob(i % 2 ? `odd ${i}` : `even ${i}`, 1000 + i));
-    const page = await jobsRepo.list(store.db, { page: 2, size: 10 });
+    const page = await jobsRepo.list(store.db, store.dialect, { page: 2, size: 10 });
     expect(page).toMatchObject({ number: 2, size: 10, totalPages: 3, totalItems: 25 });
     expect(page.items[0]!.name).toBe('even 14');
-    const odd = await jobsRepo.list(store.db, { page: 1, size: 20, q: 'ODD' });
+    const odd = await jobsRepo.list(store.db, store.dialect, { page: 1, size: 20, q: 'ODD' });
     expect(odd.totalItems).toBe(12);
-    const none = await jobsRepo.list(store.db, { page: 1, size: 20, q: '100%' });
+    const none = await jobsRepo.list(store.db, store.dialect, { page: 1, size: 20, q: '100%' });
     expect(none.totalItems).toBe(0);
+  });
+
+  it('filters by tags as Tork does: any of the tags, each matched exactly', async () => {
+    await jobsRepo.insert(store.db, { ...newJob('a', 1), tags: ['blue', 'big'] });
+    await jobsRepo.insert(store.db, { ...newJob('b', 2), tags: ['green'] });
+    await jobsRepo.insert(store.db, { ...newJob('c', 3), tags: ['bluegreen'] });
+    const names = async (q: string): Promise<string[]> => (await jobsRepo.list(store.db, store.dialect, { page: 1, size: 20, q })).items.map((j) => j.name).sort();
+    expect(await names('tag:blue')).toEqual(['a']);
+    expect(await names('tags:blue,green')).toEqual(['a', 'b']);
+    expect(await names('tags:blue,green green')).toEqual(['b']);
+    expect(await names('tag:nothing')).toEqual([]);
+    // A plain word still finds a tag's text.
+    expect(await names('bluegreen')).toEqual(['c']);
   });
 
   it('guards updates by the expected state', async () => {
