@@ -8,6 +8,9 @@ import type { PipelineEngine } from './pipeline/engine.js';
 import type { WorkerGateway } from './worker-gateway.js';
 import type { Writer } from './writer.js';
 
+/** How long a node stays listed after its last heartbeat (Tork's LAST_HEARTBEAT_TIMEOUT). */
+const RECENT_NODE_MS = 5 * 60_000;
+
 /** Nodes and queues as users see them, and the watch that declares silent nodes down. */
 export class NodeService {
   private monitor: NodeJS.Timeout | undefined;
@@ -23,6 +26,14 @@ export class NodeService {
   /** Nodes that are up. */
   listActive(): Promise<WorkerNode[]> {
     return nodesRepo.listByStatus(this.store.db, ['UP']);
+  }
+
+  /**
+   * Nodes heard from in the last five minutes, whatever their status: what Tork
+   * lists (a node that went down or left shows with that status until then).
+   */
+  listRecent(): Promise<WorkerNode[]> {
+    return nodesRepo.listSeenSince(this.store.db, Date.now() - RECENT_NODE_MS);
   }
 
   async listQueues(): Promise<QueueInfo[]> {

@@ -35,6 +35,12 @@ export async function listByStatus(db: Db, statuses: readonly NodeStatus[]): Pro
   return rows.map(nodeFromRow);
 }
 
+/** Nodes whose last heartbeat came after `since`, whatever their status, by name. */
+export async function listSeenSince(db: Db, since: number): Promise<WorkerNode[]> {
+  const rows = await db.selectFrom('nodes').selectAll().where('last_heartbeat_at', '>', since).orderBy('name').orderBy('started_at').execute();
+  return rows.map(nodeFromRow);
+}
+
 export async function heartbeat(db: Db, id: string, args: { cpuPercent: number; taskCount: number; at: number }): Promise<boolean> {
   const result = await db
     .updateTable('nodes')

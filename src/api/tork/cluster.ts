@@ -22,7 +22,7 @@ export function registerClusterRoutes(app: FastifyInstance, core: Core): void {
     }
   });
 
-  app.get('/nodes', async () => (await core.nodes.listActive()).map(torkNode));
+  app.get('/nodes', async () => (await core.nodes.listRecent()).map(torkNode));
 
   app.get('/queues', async () => (await core.nodes.listQueues()).map(torkQueue));
 

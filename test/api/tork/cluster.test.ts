@@ -36,6 +36,27 @@ describe.each(STORES)('Tork health, nodes, queues and metrics on %s', (kind) => 
     if (specsAvailable) expect(torkSchemaErrors('tork.Node', node)).toEqual([]);
   });
 
+  it('keeps listing a node that left, with its status, as Tork lists nodes heard from lately', async () => {
+    const gateway = t.server.core.gateway;
+    const { nodeId } = await gateway.register({
+      name: 'visitor',
+      hostname: 'elsewhere',
+      version: 'test',
+      queues: ['gpu'],
+      maxTasks: 1,
+      capacityCpus: 1,
+      capacityMemoryBytes: 1024 ** 3,
+      labels: {},
+    });
+    const listed = async (): Promise<Array<Record<string, any>>> => (await request<Array<Record<string, any>>>(`${t.url}/nodes`)).body;
+    expect((await listed()).find((n) => n.id === nodeId)).toMatchObject({ name: 'visitor', status: 'UP' });
+    await gateway.deregister(nodeId);
+    expect((await listed()).find((n) => n.id === nodeId)).toMatchObject({ name: 'visitor', status: 'OFFLINE' });
+    // It no longer counts as a subscriber of its queue.
+    const gpu = (await request<Array<Record<string, any>>>(`${t.url}/queues`)).body.find((q) => q.name === 'gpu');
+    expect(gpu).toMatchObject({ subscribers: 1 });
+  });
+
   it('lists real queues with size, subscribers and unacked', async () => {
     // Two long tasks take both slots; a third waits in the queue.
     const ids: string[] = [];
