@@ -20,7 +20,7 @@ import { benchServer, jobsEnded } from './lib/server.js';
 import { fmt, median } from './lib/stats.js';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const HTTP_CONCURRENCY = 16;
 const WARMUP_JOBS = 200;
 const config = loadConfig({ env: {}, flags: {} });
