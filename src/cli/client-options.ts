@@ -1,28 +1,31 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config/load.js';
+import { EXIT } from './exit-codes.js';
 import { TorkClient } from './http-client.js';
 
 /** Flags every client command takes. */
 export interface ClientFlags {
   server?: string;
+  config?: string;
   json?: boolean;
 }
 
-/** Adds `--server` and `--json` to a client command. */
+/** Adds `--server`, `--config` and `--json` to a client command. */
 export function withClientOptions(command: Command): Command {
   return command
-    .option('--server <url>', 'Gantry server to talk to (default: `server` of gantry.yaml, GANTRY_SERVER, else http://127.0.0.1:5001)')
+    .option('--server <url>', 'Gantry server to talk to (default: GANTRY_SERVER, `server` of gantry.yaml, else http://127.0.0.1:<port>)')
+    .option('--config <file>', 'configuration file (default: GANTRY_CONFIG, else gantry.yaml when present)')
     .option('--json', 'print the JSON the server returned instead of a human summary');
 }
 
 /**
- * A client for the server chosen by `--server`, else the one typed config
- * (gantry.yaml, GANTRY_SERVER, default), so every way of setting it is validated
- * the same way.
+ * A client for the server of the one typed config: `--server`, GANTRY_SERVER,
+ * the config file, else the address `gantry serve` would listen on with the same
+ * settings. Every way of setting it is validated the same way.
  */
 export function clientFor(flags: ClientFlags): TorkClient {
   quietOnClosedPipe();
-  const config = loadConfig({ flags: flags.server === undefined ? {} : { server: flags.server } });
+  const config = loadConfig({ commandLine: { server: flags.server }, configFile: flags.config });
   return new TorkClient(config.server);
 }
 
@@ -37,7 +40,7 @@ function quietOnClosedPipe(): void {
   if (pipeHandled) return;
   pipeHandled = true;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(128 + 13);
+    if (error.code === 'EPIPE') process.exit(EXIT.closedPipe);
     throw error;
   });
 }

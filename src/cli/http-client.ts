@@ -17,7 +17,7 @@ export class ServerError extends Error {
   }
 }
 
-/** No answer at all: connection refused, DNS failure, reset. */
+/** No answer at all: connection refused, DNS failure, reset, or silence past the timeout. */
 export class UnreachableError extends Error {
   constructor(baseUrl: string, reason: string) {
     super(`cannot reach the Gantry server at ${baseUrl}: ${reason}`);
@@ -39,6 +39,18 @@ export interface StreamEnd {
 }
 
 export type FetchLike = typeof fetch;
+
+/**
+ * How long one request may go unanswered. Something that accepts connections but
+ * never answers (a wrong port, a hung proxy) would otherwise keep the CLI waiting
+ * for minutes; a Gantry server answers every request of the CLI in well under this.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+export interface TorkClientOptions {
+  /** Longest wait for an answer (for the log stream: for its first byte), in milliseconds. */
+  timeoutMs?: number;
+}
 
 /** Finds the useful words in undici's "fetch failed" (the cause holds the errno, sometimes nested). */
 function describeFailure(error: unknown): string {
@@ -65,12 +77,16 @@ const segment = (id: string): string => encodeURIComponent(id);
 export class TorkClient {
   readonly baseUrl: string;
 
+  private readonly timeoutMs: number;
+
   constructor(
     baseUrl: string,
     private readonly fetchImpl: FetchLike = fetch,
+    options: TorkClientOptions = {},
   ) {
     // A trailing slash would double up with the paths below.
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
   }
 
   submitJob(text: string, contentType: string): Promise<ApiResponse<JobSummary>> {
@@ -110,8 +126,16 @@ export class TorkClient {
    * for each log part as it arrives and resolves with the last line, the ended job.
    */
   async streamJobLog(id: string, onPart: (part: LogPart, text: string) => void, signal?: AbortSignal): Promise<StreamEnd> {
-    const response = await this.send('GET', `/jobs/${segment(id)}/log/stream`, { signal });
-    if (!response.ok || response.body === null) throw await this.failure(response);
+    // The stream stays open as long as the job runs: only its start has a deadline.
+    const silence = new AbortController();
+    const timer = setTimeout(() => silence.abort(new DOMException('no answer', 'TimeoutError')), this.timeoutMs);
+    let response: Response;
+    try {
+      response = await this.send('GET', `/jobs/${segment(id)}/log/stream`, { signal: signal ? AbortSignal.any([signal, silence.signal]) : silence.signal });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok || response.body === null) throw this.failure(response, await response.text().catch(() => ''));
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffered = '';
@@ -148,13 +172,20 @@ export class TorkClient {
     }
     const end = handle(buffered);
     if (end) return end;
-    throw new ServerError('the log stream ended before the job did (server shutting down?)', response.status);
+    // The connection closed cleanly but early: contact with the server is lost, as when it breaks off.
+    throw new UnreachableError(this.baseUrl, 'the log stream ended before the job did (server shutting down?)');
   }
 
   private async json<T>(method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
-    const response = await this.send(method, path, init);
-    if (!response.ok) throw await this.failure(response);
-    const text = await response.text();
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const response = await this.send(method, path, { ...init, signal: deadline });
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw this.lost(error, deadline);
+    }
+    if (!response.ok) throw this.failure(response, text);
     return { body: this.parse<T>(text, response), text };
   }
 
@@ -166,9 +197,20 @@ export class TorkClient {
     try {
       return await this.fetchImpl(`${this.baseUrl}${path}`, { method, ...init });
     } catch (error) {
-      if (init.signal?.aborted) throw error;
-      throw new UnreachableError(this.baseUrl, describeFailure(error));
+      throw this.lost(error, init.signal);
     }
+  }
+
+  /** The request got no (whole) answer: past the deadline, or the connection failed. A caller's own abort passes through. */
+  private lost(error: unknown, signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted) {
+      const reason: unknown = signal.reason;
+      if (reason instanceof Error && reason.name === 'TimeoutError') {
+        return new UnreachableError(this.baseUrl, `no answer within ${Math.round(this.timeoutMs / 100) / 10}s (is it a Gantry server?)`);
+      }
+      return error;
+    }
+    return new UnreachableError(this.baseUrl, describeFailure(error));
   }
 
   private parse<T>(text: string, response: Response): T {
@@ -180,8 +222,7 @@ export class TorkClient {
   }
 
   /** Turns an error answer into an error with the server's own words when it gave some. */
-  private async failure(response: Response): Promise<ServerError> {
-    const text = await response.text().catch(() => '');
+  private failure(response: Response, text: string): ServerError {
     try {
       const { message } = JSON.parse(text) as { message?: unknown };
       if (typeof message === 'string' && message !== '') return new ServerError(message, response.status);

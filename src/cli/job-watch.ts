@@ -1,4 +1,5 @@
 import { printText } from './client-options.js';
+import { EXIT } from './exit-codes.js';
 import type { ApiResponse, TorkClient } from './http-client.js';
 import { formatDuration } from './output/format.js';
 import { ProgressLine } from './output/progress.js';
@@ -27,15 +28,16 @@ function onInterrupt(id: string, progress?: ProgressLine): () => void {
   const handler = (): void => {
     progress?.clear();
     process.stderr.write(`\ngantry: stopped watching; job ${id} keeps running (gantry jobs cancel ${id} stops it)\n`);
-    process.exit(130);
+    process.exit(EXIT.interrupted);
   };
   process.once('SIGINT', handler);
   return () => process.off('SIGINT', handler);
 }
 
 /**
- * Polls `GET /jobs/{id}` until the job ends, drawing a progress line (state,
- * task position, elapsed time) on stderr when it is a terminal.
+ * Polls `GET /jobs/{id}` until the job ends, showing progress (state, task
+ * position, elapsed time) on stderr: a line redrawn in place on a terminal, a
+ * plain line per change of state or task otherwise.
  */
 export async function waitForJob(client: TorkClient, id: string, startedAt = Date.now()): Promise<ApiResponse<Job>> {
   const progress = new ProgressLine();
@@ -46,7 +48,8 @@ export async function waitForJob(client: TorkClient, id: string, startedAt = Dat
       const { state } = answer.body;
       if (TERMINAL_STATES.has(state)) return answer;
       const position = positionText(answer.body);
-      progress.update(`job ${id}  ${state}${position ? `  task ${position}` : ''}  ${liveElapsed(Date.now() - startedAt)}`);
+      const milestone = `${state}${position ? `  task ${position}` : ''}`;
+      progress.update(`job ${id}  ${milestone}  ${liveElapsed(Date.now() - startedAt)}`, milestone);
       await sleep(POLL_INTERVAL_MS);
     }
   } finally {
@@ -88,9 +91,9 @@ export function reportEnd(job: JobSummary, startedAt: number): number {
   const took = elapsed(job, Date.now() - startedAt);
   if (job.state === 'COMPLETED') {
     process.stderr.write(`job ${job.id} COMPLETED in ${took}\n`);
-    return 0;
+    return EXIT.ok;
   }
   const why = job.error ? `: ${job.error}` : '';
   process.stderr.write(`gantry: job ${job.id} ${job.state} after ${took}${why}\n`);
-  return 1;
+  return EXIT.failed;
 }

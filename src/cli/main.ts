@@ -1,25 +1,36 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { isGantryError } from '../core/errors.js';
 import { GANTRY_VERSION } from '../version.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerServe } from './commands/serve.js';
+import { exitCodeFor } from './exit-codes.js';
 
 const program = new Command()
   .name('gantry')
   .description('Gantry: one job orchestrator, five job APIs')
   .version(GANTRY_VERSION)
-  .showHelpAfterError()
+  // Every message of gantry starts `gantry: `; commander's start `error: `.
+  .configureOutput({ outputError: (text, write) => write(`gantry: ${text.replace(/^error: /, '')}`) })
   .exitOverride();
 
 registerServe(program);
 registerClientCommands(program);
 
+/** After a usage error, one line that says where the usage is, instead of the whole help text. */
+function pointToHelp(command: Command, path: string[]): void {
+  const names = [...path, command.name()];
+  command.showHelpAfterError(`(see: ${names.join(' ')} --help)`);
+  for (const child of command.commands) pointToHelp(child, names);
+}
+pointToHelp(program, []);
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode);
-  const message = isGantryError(error) || error instanceof Error ? error.message : String(error);
-  process.stderr.write(`gantry: ${message}\n`);
-  process.exit(isGantryError(error) && error.code === 'invalid_input' ? 2 : 1);
+  const code = exitCodeFor(error);
+  // Commander has already said what was wrong (or printed the help asked for).
+  if (!(error instanceof CommanderError)) {
+    process.stderr.write(`gantry: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(code);
 }

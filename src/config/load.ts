@@ -1,86 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { GantryError } from '../core/errors.js';
 import { configSchema, type ConfigInput, type GantryConfig } from './schema.js';
+import { configError, envSources, fileSource, flagSources, type CommandLineFlags, type Source } from './sources.js';
 
-type Source = { name: string; values: Record<string, unknown> };
-
-/** Environment variable → config key path. One table, so the mapping is easy to audit. */
-const ENV_KEYS: Record<string, { path: string[]; type: 'string' | 'number' | 'boolean' | 'list' }> = {
-  GANTRY_HOST: { path: ['host'], type: 'string' },
-  GANTRY_PORT: { path: ['port'], type: 'number' },
-  GANTRY_DATA: { path: ['dataDir'], type: 'string' },
-  GANTRY_DATA_DIR: { path: ['dataDir'], type: 'string' },
-  GANTRY_DATABASE_URL: { path: ['database'], type: 'string' },
-  GANTRY_SERVER: { path: ['server'], type: 'string' },
-  GANTRY_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
-  GANTRY_WORKER_ENABLED: { path: ['worker', 'enabled'], type: 'boolean' },
-  GANTRY_WORKER_NAME: { path: ['worker', 'name'], type: 'string' },
-  GANTRY_WORKER_QUEUES: { path: ['worker', 'queues'], type: 'list' },
-  GANTRY_WORKER_MAX_TASKS: { path: ['worker', 'maxTasks'], type: 'number' },
-  GANTRY_SANDBOX: { path: ['runtime', 'sandbox'], type: 'string' },
-  GANTRY_ALLOW_BIND_MOUNTS: { path: ['runtime', 'allowBindMounts'], type: 'boolean' },
-  GANTRY_SHUTDOWN_GRACE_MS: { path: ['shutdown', 'graceMs'], type: 'number' },
-};
-
-function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
-  let node = target;
-  for (const key of path.slice(0, -1)) {
-    const next = node[key];
-    if (typeof next !== 'object' || next === null) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[path[path.length - 1]!] = value;
-}
-
-function convertEnv(name: string, raw: string, type: 'string' | 'number' | 'boolean' | 'list'): unknown {
-  switch (type) {
-    case 'string':
-      return raw;
-    case 'number': {
-      const value = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(value)) {
-        throw new GantryError('invalid_input', `${name}: expected a number, got "${raw}"`);
-      }
-      return value;
-    }
-    case 'boolean':
-      if (/^(1|true|yes|on)$/i.test(raw)) return true;
-      if (/^(0|false|no|off)$/i.test(raw)) return false;
-      throw new GantryError('invalid_input', `${name}: expected true or false, got "${raw}"`);
-    case 'list':
-      return raw.split(',').map((item) => item.trim()).filter(Boolean);
-  }
-}
-
-function fromEnv(env: NodeJS.ProcessEnv): Source {
-  const values: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(ENV_KEYS)) {
-    const raw = env[name];
-    if (raw !== undefined) setPath(values, spec.path, convertEnv(name, raw, spec.type));
-  }
-  return { name: 'environment', values };
-}
-
-function fromFile(path: string, required: boolean): Source | undefined {
-  if (!existsSync(path)) {
-    if (required) throw new GantryError('invalid_input', `config file ${path} does not exist`);
-    return undefined;
-  }
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new GantryError('invalid_input', `config file ${path}: ${(error as Error).message}`);
-  }
-  if (parsed === null || parsed === undefined) return { name: path, values: {} };
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new GantryError('invalid_input', `config file ${path}: expected a mapping of settings`);
-  }
-  return { name: path, values: parsed as Record<string, unknown> };
-}
+export type { CommandLineFlags } from './sources.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -103,47 +27,83 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Names the source of the first key that failed, so the error says where to fix it. */
-function blame(sources: Source[], path: PropertyKey[]): string {
+/** The source that set `path` last (the one that won), or `default` when none did. */
+function blame(sources: readonly Source[], path: readonly PropertyKey[]): string {
   for (let i = sources.length - 1; i >= 0; i--) {
-    let node: unknown = sources[i]!.values;
-    for (const key of path) node = isPlainObject(node) ? node[key as string] : undefined;
-    if (node !== undefined) return sources[i]!.name;
+    const source = sources[i]!;
+    let node: unknown = source.values;
+    // Lists too: `worker.queues.1` is the second queue.
+    for (const key of path) node = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+    if (node !== undefined) return source.locate?.(path) ?? source.name;
   }
-  return 'defaults';
+  return 'default';
+}
+
+/** Which source each loaded config's settings came from, for errors found after loading (a data directory that cannot be created). */
+const origins = new WeakMap<GantryConfig, readonly Source[]>();
+
+/**
+ * Where a setting of a config built by `loadConfig` came from, as errors name it:
+ * `--data`, `GANTRY_DATA`, `gantry.yaml line 3`, or `default`.
+ */
+export function configSource(config: GantryConfig, path: string): string {
+  return blame(origins.get(config) ?? [], path.split('.'));
+}
+
+/** A client talks to the server this configuration would start, unless `server` says otherwise. */
+function defaultServer(host: string, port: number): string {
+  // A wildcard address is where the server listens, not where to reach it.
+  const reachable = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host;
+  const bracketed = reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable;
+  // Port 0 picks a free port at start: nothing to derive from, so the documented default.
+  return `http://${bracketed}:${port === 0 ? 5001 : port}`;
 }
 
 export interface LoadConfigOptions {
-  /** Settings from command-line flags (win over everything). */
+  /** Settings given by code (tests, benchmarks); they win over everything. Named `flags` in errors. */
   flags?: ConfigInput;
-  /** Explicit config file; when unset `gantry.yaml` in the working directory is read if present. */
+  /** Command-line flags as the CLI parsed them; each is converted and named (`--port`) like an environment variable. */
+  commandLine?: CommandLineFlags;
+  /** Config file named by `--config`; else `GANTRY_CONFIG`; else `gantry.yaml` in the working directory when present. */
   configFile?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
 }
 
-/** Builds the one frozen GantryConfig from defaults, gantry.yaml, GANTRY_* and flags. */
+/**
+ * Builds the one frozen GantryConfig from, later winning: defaults, the config
+ * file, GANTRY_* environment, command-line flags, then `flags` from code. Errors
+ * name the key and the one source to fix: `config port (from GANTRY_PORT): …`.
+ */
 export function loadConfig(options: LoadConfigOptions = {}): GantryConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
-  const explicitFile = options.configFile ?? env.GANTRY_CONFIG;
-  const file = fromFile(resolve(cwd, explicitFile ?? 'gantry.yaml'), explicitFile !== undefined);
+  const fromEnv = env.GANTRY_CONFIG === '' ? undefined : env.GANTRY_CONFIG;
+  const [fileName, fileOrigin] =
+    options.configFile !== undefined ? [options.configFile, '--config'] : fromEnv !== undefined ? [fromEnv, 'GANTRY_CONFIG'] : ['gantry.yaml', undefined];
+  const file = fileSource(resolve(cwd, fileName), fileName, fileOrigin);
   const sources: Source[] = [
     ...(file ? [file] : []),
-    fromEnv(env),
+    ...envSources(env),
+    ...flagSources(options.commandLine ?? {}),
     { name: 'flags', values: (options.flags ?? {}) as Record<string, unknown> },
   ];
   const merged = sources.reduce<Record<string, unknown>>((acc, source) => merge(acc, source.values), {});
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    const key = issue.path.join('.') || '(root)';
-    const message = issue.code === 'unrecognized_keys' ? `unknown setting ${issue.keys.join(', ')}` : issue.message;
-    throw new GantryError('invalid_input', `config ${key} (from ${blame(sources, issue.path)}): ${message}`, {
-      details: { issues: z.treeifyError(result.error) },
-    });
+    // An unknown key is reported at the key itself, so the file's line is the key's line.
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+    const message = issue.code === 'unrecognized_keys' ? 'unknown setting' : issue.message;
+    const error = configError(path.map(String).join('.') || '(root)', blame(sources, path), message);
+    throw new GantryError('invalid_input', error.message, { details: { issues: z.treeifyError(result.error) } });
   }
-  const config = result.data;
-  config.dataDir = resolve(cwd, config.dataDir);
+  const parsed = result.data;
+  const config: GantryConfig = {
+    ...parsed,
+    dataDir: isAbsolute(parsed.dataDir) ? parsed.dataDir : resolve(cwd, parsed.dataDir),
+    server: parsed.server ?? defaultServer(parsed.host, parsed.port),
+  };
+  origins.set(config, sources);
   return deepFreeze(config);
 }

@@ -1,25 +1,45 @@
 import { z } from 'zod';
 
+/** `http://` or `https://` with a host: what `fetch` can reach (`localhost:5001` parses as a URL of scheme `localhost:`). */
+const httpUrl = z.string().refine((text) => {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'expected an http:// or https:// URL, e.g. http://127.0.0.1:5001');
+
+const nonEmpty = z.string().min(1, 'must not be empty');
+
 /**
  * Every setting of Gantry, with its unit and default. Loaded once by
  * `loadConfig` (defaults, then gantry.yaml, then GANTRY_* environment, then
  * flags), validated, frozen and passed down. Nothing else reads process.env.
+ * Every object is strict: a misspelt key is an error, never silently ignored.
  */
 export const configSchema = z
   .object({
     /** Address the HTTP server listens on. Default loopback only. */
-    host: z.string().min(1).default('127.0.0.1'),
+    host: nonEmpty.default('127.0.0.1'),
     /** TCP port of the HTTP server (all five APIs share it). 0 picks a free port. */
     port: z.number().int().min(0).max(65535).default(5001),
     /** Directory for the SQLite database, task work areas and keys. Created if missing. */
-    dataDir: z.string().min(1).default('.gantry'),
+    dataDir: nonEmpty.default('.gantry'),
     /**
      * Database URL. Unset: SQLite in `<dataDir>/gantry.db`. `postgres://…` selects
      * PostgreSQL; `sqlite:<path>` an explicit SQLite file.
      */
-    database: z.string().min(1).optional(),
-    /** Base URL of the server that CLI client commands talk to. */
-    server: z.string().url().default('http://127.0.0.1:5001'),
+    database: z
+      .string()
+      .regex(/^(postgres(ql)?:\/\/|sqlite:)./, 'expected postgres://…, postgresql://… or sqlite:<file>')
+      .optional(),
+    /**
+     * Base URL of the server that CLI client commands talk to. Unset: the server
+     * this configuration would start, `http://<host>:<port>` (127.0.0.1 for a
+     * wildcard host), so the default is http://127.0.0.1:5001.
+     */
+    server: httpUrl.optional(),
     /** pino log level of the server. */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     api: z
@@ -27,13 +47,14 @@ export const configSchema = z
         /** Largest request body accepted, in bytes (Tork's default is 500K). */
         bodyLimitBytes: z.number().int().positive().default(500 * 1024),
       })
+      .strict()
       .prefault({}),
     worker: z
       .object({
         /** Start the in-process worker with the server. */
         enabled: z.boolean().default(true),
         /** Node name shown by `GET /nodes`. */
-        name: z.string().min(1).default('local'),
+        name: nonEmpty.default('local'),
         /** Queues this worker serves. */
         queues: z.array(z.string().min(1)).min(1).default(['default']),
         /** Most tasks run at once on this worker. */
@@ -41,6 +62,7 @@ export const configSchema = z
         /** Milliseconds between heartbeats (with cpu percent). */
         heartbeatMs: z.number().int().positive().default(10_000),
       })
+      .strict()
       .prefault({}),
     scheduler: z
       .object({
@@ -53,6 +75,7 @@ export const configSchema = z
         /** Upper bound of the retry delay in milliseconds. */
         retryBackoffMaxMs: z.number().int().nonnegative().default(60_000),
       })
+      .strict()
       .prefault({}),
     runtime: z
       .object({
@@ -77,12 +100,14 @@ export const configSchema = z
         /** Allow `bind` mounts of host paths into tasks (Tork's default is off too). */
         allowBindMounts: z.boolean().default(false),
       })
+      .strict()
       .prefault({}),
     shutdown: z
       .object({
         /** On SIGTERM, running tasks get this many milliseconds to finish before they are cancelled. */
         graceMs: z.number().int().nonnegative().default(10_000),
       })
+      .strict()
       .prefault({}),
     webhooks: z
       .object({
@@ -93,10 +118,12 @@ export const configSchema = z
         /** Milliseconds a webhook call may take. */
         timeoutMs: z.number().int().positive().default(10_000),
       })
+      .strict()
       .prefault({}),
   })
   .strict();
 
-export type GantryConfig = z.infer<typeof configSchema>;
+/** The loaded configuration: the schema's output, with `server` always resolved. */
+export type GantryConfig = Omit<z.infer<typeof configSchema>, 'server'> & { server: string };
 /** What a source (file, environment, flags) may set: any part of the config. */
 export type ConfigInput = z.input<typeof configSchema>;

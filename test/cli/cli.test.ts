@@ -1,77 +1,34 @@
-import { execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { CLI } from '../support/process-server.js';
 import { eventually, request, waitForJob, yamlHeaders } from '../support/server.js';
+import { closedPort, expectUsageError, gantry as runGantry, killLeftovers, requireBuiltCli, type CallOptions, type Outcome } from './run-cli.js';
 
 /**
  * The built CLI against a real server: `npm test` builds first (pretest); when
  * running `npx vitest run test/cli` directly, run `npm run build` before.
  */
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-/** Longest any one CLI call may take; jobs here run in well under a second. */
-const CALL_TIMEOUT_MS = 20_000;
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface CallOptions {
-  env?: Record<string, string>;
-  cwd?: string;
-  input?: string;
-}
-
-const running = new Set<ChildProcess>();
 let workDir: string;
 
-/**
- * Runs `node dist/cli/main.js ARGS` with a clean environment (no GANTRY_* of
- * the developer's shell) in an empty directory (no stray gantry.yaml).
- */
-function gantry(args: string[], options: CallOptions = {}): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd: options.cwd ?? workDir,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
-        timeout: CALL_TIMEOUT_MS,
-        killSignal: 'SIGKILL',
-        encoding: 'utf8',
-      },
-      (error, stdout, stderr) => {
-        running.delete(child);
-        if (error?.killed) {
-          reject(new Error(`gantry ${args.join(' ')} did not finish in ${CALL_TIMEOUT_MS} ms; stderr: ${stderr}`));
-          return;
-        }
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-      },
-    );
-    running.add(child);
-    child.stdin?.end(options.input ?? '');
-  });
-}
+/** The CLI with a clean environment (no GANTRY_* of the developer's shell) in an empty directory (no stray gantry.yaml). */
+const gantry = (args: string[], options: Partial<CallOptions> = {}): Promise<Outcome> => runGantry(args, { cwd: workDir, ...options });
 
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
+/** util-linux `script`, which runs a command on a pseudo-terminal. */
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((path) => existsSync(path));
+
+/** Another program, for what only it can give the CLI (a terminal); a clean environment here too. */
+function runCommand(file: string, args: string[], cwd: string): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm' };
+    execFile(file, args, { cwd, env, timeout: 20_000, killSignal: 'SIGKILL', encoding: 'utf8' }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -89,7 +46,7 @@ describe('gantry client commands against a real server', () => {
   let url: string;
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+    requireBuiltCli();
     workDir = mkdtempSync(join(tmpdir(), 'gantry-cli-'));
     dataDir = mkdtempSync(join(tmpdir(), 'gantry-cli-data-'));
     const config = loadConfig({
@@ -108,7 +65,7 @@ describe('gantry client commands against a real server', () => {
   });
 
   afterAll(async () => {
-    for (const child of running) child.kill('SIGKILL');
+    killLeftovers();
     await server?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     if (workDir) rmSync(workDir, { recursive: true, force: true });
@@ -145,18 +102,36 @@ describe('gantry client commands against a real server', () => {
       expect(job.body.name).toBe('from stdin');
     });
 
-    it('--wait exits 0 once the job COMPLETED, with no progress redraws on a pipe', async () => {
-      const file = writeJob('two-tasks.yaml', 'name: cli wait\ntasks:\n  - name: one\n    run: echo one\n  - name: two\n    run: echo two\n');
+    it('--wait exits 0 once the job COMPLETED; on a pipe progress is a plain line per change, never redrawn', async () => {
+      const file = writeJob('two-tasks.yaml', 'name: cli wait\ntasks:\n  - name: one\n    run: sleep 0.6\n  - name: two\n    run: sleep 0.6\n');
       const { code, stdout, stderr } = await gantry(['run', file, '--server', url, '--wait']);
       expect(code).toBe(0);
       const id = stdout.trim();
       expect(id).toMatch(/^[0-9a-f]{32}$/);
-      expect(stderr).toMatch(new RegExp(`^job ${id} COMPLETED in \\S+\\n$`));
       expect(stderr).not.toContain('\r');
       expect(stderr).not.toContain('\x1b');
+      const lines = stderr.trimEnd().split('\n');
+      expect(lines.pop()).toMatch(new RegExp(`^job ${id} COMPLETED in \\S+$`));
+      // Each line is a new state or task, with the time since submission.
+      const milestones = lines.map((line) => new RegExp(`^job ${id}  (\\S+(?:  task \\d/2)?)  \\d+\\.\\ds$`).exec(line)?.[1]);
+      expect(milestones).toContain('RUNNING  task 2/2');
+      expect(new Set(milestones).size).toBe(milestones.length);
       const job = await request<Record<string, any>>(`${url}/jobs/${id}`);
       expect(job.body.state).toBe('COMPLETED');
       expect(job.body.execution.map((task: { state: string }) => task.state)).toEqual(['COMPLETED', 'COMPLETED']);
+    });
+
+    it.runIf(SCRIPT !== undefined)('--wait on a terminal redraws one progress line in place, then clears it for the final line', async () => {
+      // util-linux `script` gives the CLI a real pseudo-terminal as stdout and stderr.
+      const file = writeJob('tty.yaml', 'name: cli tty\ntasks:\n  - name: one\n    run: sleep 0.5\n');
+      const command = [process.execPath, CLI, 'run', file, '--server', url, '--wait'].map((word) => `'${word}'`).join(' ');
+      const { code, stdout } = await runCommand(SCRIPT!, ['-qfec', command, '/dev/null'], workDir);
+      expect(code).toBe(0);
+      const id = /^([0-9a-f]{32})\r?$/m.exec(stdout)?.[1];
+      expect(id).toBeDefined();
+      // Redraws: carriage return, erase line, the line again; the last erase comes before the final line.
+      expect(stdout).toMatch(new RegExp(`\\r\\x1b\\[2Kjob ${id}  RUNNING  task 1/1  \\d+\\.\\ds`));
+      expect(stdout).toMatch(new RegExp(`\\r\\x1b\\[2Kjob ${id} COMPLETED in \\S+\\r?\\n$`));
     });
 
     it('--wait exits 1 for a FAILED job and prints its error', async () => {
@@ -210,19 +185,28 @@ describe('gantry client commands against a real server', () => {
       expect(lines.map((part) => part.contents).join('')).toContain('before failing\n');
     });
 
-    it("shows the server's message for a job it rejects", async () => {
+    it("exits 4 with the server's message, after the file's name, for a job it rejects", async () => {
       const file = writeJob('no-tasks.yaml', 'name: no tasks here\n');
       const { code, stdout, stderr } = await gantry(['run', file, '--server', url]);
-      expect(code).toBe(1);
+      expect(code).toBe(4);
       expect(stdout).toBe('');
-      expect(stderr).toMatch(/^gantry: .*[Tt]asks/);
+      expect(stderr).toMatch(/^gantry: .*no-tasks\.yaml: .*[Tt]asks/);
       expect(stderr.split('\n').filter(Boolean)).toHaveLength(1);
+
+      const broken = await gantry(['run', '-', '--server', url], { input: 'name: x\ntasks: [\n' });
+      expect(broken.code).toBe(4);
+      expect(broken.stderr).toMatch(/^gantry: stdin: line \d+, column \d+: .+\n$/);
     });
 
-    it('exits 2 for a file that does not exist, without calling the server', async () => {
+    it('exits 2 for a file that does not exist or is empty, without calling the server', async () => {
       const { code, stderr } = await gantry(['run', join(workDir, 'missing.yaml'), '--server', url]);
       expect(code).toBe(2);
       expect(stderr).toMatch(/^gantry: cannot read .*missing\.yaml: no such file\n$/);
+      const before = (await request<Record<string, any>>(`${url}/jobs?size=1`)).body.totalItems;
+      const empty = await gantry(['run', writeJob('empty.yaml', '\n'), '--server', url]);
+      expect(empty.code).toBe(2);
+      expect(empty.stderr).toMatch(/^gantry: .*empty\.yaml is empty: expected a job definition\n$/);
+      expect((await request<Record<string, any>>(`${url}/jobs?size=1`)).body.totalItems).toBe(before);
     });
   });
 
@@ -281,11 +265,14 @@ describe('gantry client commands against a real server', () => {
       expect(job.execution.map((task: { name: string }) => task.name)).toEqual(['step one', 'step two']);
     });
 
-    it('get of an unknown id prints the server message and exits 1', async () => {
-      const { code, stdout, stderr } = await gantry(['jobs', 'get', '0123456789abcdef0123456789abcdef', '--server', url]);
-      expect(code).toBe(1);
-      expect(stdout).toBe('');
-      expect(stderr).toBe('gantry: job not found\n');
+    it('an unknown id prints the server message and exits 4, for every command that takes one', async () => {
+      const unknown = '0123456789abcdef0123456789abcdef';
+      for (const command of ['get', 'cancel', 'restart', 'logs']) {
+        const outcome = await gantry(['jobs', command, unknown, '--server', url]);
+        expect({ command, ...outcome }).toEqual({ command, code: 4, stdout: '', stderr: 'gantry: job not found\n' });
+      }
+      const followed = await gantry(['jobs', 'logs', unknown, '--follow', '--server', url]);
+      expect(followed).toEqual({ code: 4, stdout: '', stderr: 'gantry: job not found\n' });
     });
 
     it('logs prints the whole log oldest first, across pages; --page shows one page', async () => {
@@ -314,7 +301,7 @@ describe('gantry client commands against a real server', () => {
       expect(page.items).toHaveLength(Math.min(2, server.body.totalItems));
     });
 
-    it('cancel stops a running job (a follower exits 1), restart runs it again, and refusals exit 1', async () => {
+    it('cancel stops a running job (a follower exits 1), restart runs it again, and refusals exit 4', async () => {
       const submitted = await request<{ id: string }>(`${url}/jobs`, {
         method: 'POST',
         body: 'name: cli cancel\ntasks:\n  - name: long\n    run: echo started; sleep 30\n',
@@ -332,7 +319,7 @@ describe('gantry client commands against a real server', () => {
       expect((await waitForJob(url, id)).state).toBe('CANCELLED');
 
       const again = await gantry(['jobs', 'cancel', id, '--server', url]);
-      expect(again.code).toBe(1);
+      expect(again.code).toBe(4);
       expect(again.stderr).toBe('gantry: job is not running\n');
 
       const restarted = await gantry(['jobs', 'restart', id, '--server', url, '--json']);
@@ -341,10 +328,16 @@ describe('gantry client commands against a real server', () => {
       await eventually(async () => ((await request<Record<string, any>>(`${url}/jobs/${id}`)).body.state === 'RUNNING' ? true : undefined));
       expect((await gantry(['jobs', 'cancel', id, '--server', url])).code).toBe(0);
       await waitForJob(url, id);
+      // A cancelled job has no end time: its duration is unknown, not still counting.
+      const shown = await gantry(['jobs', 'get', id, '--server', url]);
+      expect(shown.stdout).toMatch(/^STATE:\s+CANCELLED$/m);
+      expect(shown.stdout).toMatch(/^DURATION:\s+-$/m);
+      const listed = await gantry(['jobs', 'ls', '-q', 'cli cancel', '--server', url]);
+      expect(listed.stdout).toMatch(new RegExp(`^${id}\\s+cli cancel\\s+CANCELLED\\s+\\S+ \\S+\\s+-$`, 'm'));
 
       const completed = (await gantry(['run', writeJob('done.yaml', 'name: done\ntasks:\n  - name: a\n    run: echo ok\n'), '--server', url, '--wait'])).stdout.trim();
       const refused = await gantry(['jobs', 'restart', completed, '--server', url]);
-      expect(refused.code).toBe(1);
+      expect(refused.code).toBe(4);
       expect(refused.stderr).toBe('gantry: job is COMPLETED and can not be restarted\n');
     }, 60_000);
   });
@@ -391,15 +384,73 @@ describe('gantry client commands against a real server', () => {
     it('says clearly when nothing answers at the server address', async () => {
       const dead = `http://127.0.0.1:${await closedPort()}`;
       const { code, stdout, stderr } = await gantry(['jobs', 'ls', '--server', dead]);
-      expect(code).toBe(1);
+      expect(code).toBe(3);
       expect(stdout).toBe('');
       expect(stderr).toMatch(new RegExp(`^gantry: cannot reach the Gantry server at ${dead}: .*ECONNREFUSED`));
     });
 
-    it('rejects a --server that is not a URL', async () => {
-      const { code, stderr } = await gantry(['nodes', '--server', 'not a url']);
-      expect(code).toBe(2);
-      expect(stderr).toMatch(/^gantry: config server \(from flags\)/);
+    it('rejects a --server, GANTRY_SERVER or server: that is not an http URL, naming where it came from', async () => {
+      const flag = await gantry(['nodes', '--server', 'localhost:5001']);
+      expect(flag).toEqual({ code: 2, stdout: '', stderr: 'gantry: config server (from --server): expected an http:// or https:// URL, e.g. http://127.0.0.1:5001\n' });
+      const env = await gantry(['nodes'], { env: { GANTRY_SERVER: 'not a url' } });
+      expect(env.code).toBe(2);
+      expect(env.stderr).toMatch(/^gantry: config server \(from GANTRY_SERVER\): expected an http/);
+      const project = mkdtempSync(join(workDir, 'bad-server-'));
+      writeFileSync(join(project, 'gantry.yaml'), `# where the CLI goes\nserver: ftp://${new URL(url).host}\n`);
+      const file = await gantry(['queues'], { cwd: project });
+      expect(file.code).toBe(2);
+      expect(file.stderr).toMatch(/^gantry: config server \(from gantry\.yaml line 2\): expected an http/);
+    });
+
+    it('without server: set, goes where gantry serve would listen with the same settings', async () => {
+      const port = new URL(url).port;
+      const fromEnv = await gantry(['queues', '--json'], { env: { GANTRY_PORT: port } });
+      expect(fromEnv.code).toBe(0);
+      expect(JSON.parse(fromEnv.stdout)).toContainEqual(expect.objectContaining({ name: 'default' }));
+
+      const project = mkdtempSync(join(workDir, 'port-'));
+      writeFileSync(join(project, 'gantry.yaml'), `host: 0.0.0.0\nport: ${port}\n`);
+      const fromFile = await gantry(['nodes', '--json'], { cwd: project });
+      expect(fromFile.code).toBe(0);
+      expect(JSON.parse(fromFile.stdout)[0]).toMatchObject({ status: 'UP' });
+    });
+
+    it('reads the file named by --config, which wins over GANTRY_CONFIG', async () => {
+      const project = mkdtempSync(join(workDir, 'named-'));
+      writeFileSync(join(project, 'good.yaml'), `server: ${url}\n`);
+      writeFileSync(join(project, 'dead.yaml'), `server: http://127.0.0.1:${await closedPort()}\n`);
+      const named = await gantry(['queues', '--json', '--config', 'good.yaml'], { cwd: project, env: { GANTRY_CONFIG: 'dead.yaml' } });
+      expect(named.code).toBe(0);
+      const fromEnv = await gantry(['queues', '--json'], { cwd: project, env: { GANTRY_CONFIG: 'dead.yaml' } });
+      expect(fromEnv.code).toBe(3);
+      const missing = await gantry(['queues', '--config', 'nope.yaml'], { cwd: project });
+      expect(missing).toEqual({ code: 2, stdout: '', stderr: 'gantry: config file nope.yaml (from --config) does not exist\n' });
+    });
+  });
+
+  describe('usage errors', () => {
+    it('exit 2 with one line saying what is wrong and where the help is', async () => {
+      expectUsageError(await gantry(['frob']), /^gantry: unknown command 'frob'$/);
+      expectUsageError(await gantry(['jobs', 'frob']), /^gantry: unknown command 'jobs frob'$/);
+      expectUsageError(await gantry(['jobs', 'ls', '--bogus']), /^gantry: unknown option '--bogus'$/);
+      expectUsageError(await gantry(['jobs', 'get']), /^gantry: missing required argument 'id'$/);
+      expectUsageError(await gantry(['jobs', 'ls', '--page', '0', '--server', url]), /^gantry: option '--page <n>' argument '0' is invalid/);
+      expectUsageError(await gantry(['jobs', 'logs', 'x', '--size', 'many', '--server', url]), /^gantry: option '--size <n>' argument 'many' is invalid/);
+      expectUsageError(await gantry(['run']), /^gantry: missing required argument 'file'$/);
+      expectUsageError(await gantry(['nodes', 'extra']), /^gantry: too many arguments for 'nodes'/);
+    });
+
+    it('gantry alone prints the help on stderr and exits 2; --help and --version exit 0', async () => {
+      const bare = await gantry([]);
+      expect(bare.code).toBe(2);
+      expect(bare.stdout).toBe('');
+      expect(bare.stderr).toMatch(/^Usage: gantry /);
+      const help = await gantry(['jobs', '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: gantry jobs /);
+      for (const command of ['ls', 'get', 'cancel', 'restart', 'logs']) expect(help.stdout).toContain(`  ${command}`);
+      const version = await gantry(['--version']);
+      expect(version).toEqual({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/), stderr: '' });
     });
   });
 });

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ServerError, TorkClient, UnreachableError, type FetchLike } from '../../src/cli/http-client.js';
 
@@ -66,6 +66,28 @@ describe('TorkClient', () => {
     const error = await new TorkClient(`http://127.0.0.1:${port}`).nodes().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UnreachableError);
     expect((error as Error).message).toBe(`cannot reach the Gantry server at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}`);
+  });
+
+  it('gives up on a server that accepts the connection but never answers, and says so', async () => {
+    // A real socket that takes connections and stays silent: a wrong port, a hung proxy.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    try {
+      const client = new TorkClient(base, fetch, { timeoutMs: 300 });
+      const started = Date.now();
+      const error = await client.nodes().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UnreachableError);
+      expect((error as Error).message).toBe(`cannot reach the Gantry server at ${base}: no answer within 0.3s (is it a Gantry server?)`);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      // The log stream has the same deadline for its start.
+      await expect(client.streamJobLog('j', () => undefined)).rejects.toThrow(/no answer within 0\.3s/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('puts paging and search into the query string and escapes ids', async () => {

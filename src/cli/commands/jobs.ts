@@ -4,7 +4,7 @@ import type { TorkClient } from '../http-client.js';
 import { followJob, positionText, reportEnd } from '../job-watch.js';
 import { NONE, formatSpan, formatTime, stateCell, truncate } from '../output/format.js';
 import { renderTable, type Cell } from '../output/table.js';
-import type { Job, JobSummary, LogPart } from '../tork-types.js';
+import { TERMINAL_STATES, type Job, type JobSummary, type LogPart } from '../tork-types.js';
 
 interface PageFlags extends ClientFlags {
   page?: number;
@@ -25,8 +25,19 @@ const ERROR_CELL_MAX = 60;
 /** End of a job: when it completed or failed. */
 const endedAt = (job: { completedAt?: string; failedAt?: string }): string | undefined => job.completedAt ?? job.failedAt;
 
+/**
+ * How long a job or task ran, counting up while it runs. A cancelled job carries
+ * no end time (Tork's job has no `cancelledAt`), so an ended one without an end
+ * shows `-` rather than a duration that keeps growing.
+ */
+function runSpan(item: { state?: string; startedAt?: string; completedAt?: string; failedAt?: string }): string {
+  const end = endedAt(item);
+  if (end === undefined && item.state !== undefined && TERMINAL_STATES.has(item.state)) return NONE;
+  return formatSpan(item.startedAt, end);
+}
+
 function jobRow(job: JobSummary): Cell[] {
-  return [job.id, job.name ?? NONE, stateCell(job.state), formatTime(job.createdAt), formatSpan(job.startedAt, endedAt(job))];
+  return [job.id, job.name ?? NONE, stateCell(job.state), formatTime(job.createdAt), runSpan(job)];
 }
 
 async function listJobs(flags: PageFlags): Promise<void> {
@@ -54,7 +65,7 @@ function describeJob(job: Job, color: boolean): string {
     ['CREATED', formatTime(job.createdAt)],
     ['STARTED', formatTime(job.startedAt)],
     ['ENDED', formatTime(endedAt(job))],
-    ['DURATION', formatSpan(job.startedAt, endedAt(job))],
+    ['DURATION', runSpan(job)],
   ];
   if (job.description) fields.splice(2, 0, ['DESCRIPTION', job.description]);
   if (job.result) fields.push(['RESULT', job.result]);
@@ -65,7 +76,7 @@ function describeJob(job: Job, color: boolean): string {
     task.name ?? NONE,
     stateCell(task.state),
     formatTime(task.startedAt),
-    formatSpan(task.startedAt, endedAt(task)),
+    runSpan(task),
     task.error ? (color ? truncate(task.error, ERROR_CELL_MAX) : task.error) : NONE,
   ]);
   return `${summary}\n${renderTable(['NAME', 'STATE', 'STARTED', 'DURATION', 'ERROR'], rows, { color })}`;
@@ -126,6 +137,15 @@ const pageOptions = (command: Command, what: string): Command =>
 /** `gantry jobs ls|get|cancel|restart|logs`. */
 export function registerJobs(program: Command): void {
   const jobs = program.command('jobs').description('list, inspect, cancel and restart jobs, and read their logs');
+  // `gantry jobs` alone lists (ls is the default), so commander hands an unknown word to
+  // ls as an argument ("too many arguments for 'ls'"); name it for what it is.
+  jobs.hook('preSubcommand', (command) => {
+    const [first] = command.args;
+    if (first === undefined || first.startsWith('-')) return;
+    if (!command.commands.some((sub) => sub.name() === first || sub.aliases().includes(first))) {
+      command.error(`unknown command 'jobs ${first}'`, { code: 'commander.unknownCommand' });
+    }
+  });
 
   withClientOptions(pageOptions(jobs.command('ls', { isDefault: true }).alias('list').description('list recent jobs, newest first'), 'jobs')).action(
     (flags: PageFlags) => listJobs(flags),

@@ -16,12 +16,12 @@ function nodeRow(node: Node, now: number): Cell[] {
   ];
 }
 
-/** `gantry nodes`: the workers that are up. */
+/** `gantry nodes`: the workers the server knows, with their status. */
 export function registerNodes(program: Command): void {
-  withClientOptions(program.command('nodes').description('list the active worker nodes')).action(async (flags: ClientFlags) => {
+  withClientOptions(program.command('nodes').description('list the worker nodes with their status and last heartbeat')).action(async (flags: ClientFlags) => {
     const answer = await clientFor(flags).nodes();
     if (flags.json) return printText(answer.text);
-    if (answer.body.length === 0) return note('no active nodes');
+    if (answer.body.length === 0) return note('no nodes');
     const now = Date.now();
     const table = renderTable(
       ['ID', 'NAME', 'HOSTNAME', 'STATUS', 'CPU%', 'TASKS', 'LAST HEARTBEAT'],

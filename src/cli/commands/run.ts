@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { clientFor, printText, withClientOptions, type ClientFlags } from '../client-options.js';
+import { ServerError } from '../http-client.js';
 import { followJob, reportEnd, waitForJob } from '../job-watch.js';
 import { readJobFile } from '../read-job-file.js';
 
@@ -21,7 +22,11 @@ export function registerRun(program: Command): void {
     const job = await readJobFile(file);
     const client = clientFor(flags);
     const startedAt = Date.now();
-    const submitted = await client.submitJob(job.text, job.contentType);
+    const submitted = await client.submitJob(job.text, job.contentType).catch((error: unknown) => {
+      // The server's message says what and where (`line 3, column 5: …`); say in which file.
+      if (error instanceof ServerError && error.status === 400) throw new ServerError(`${file === '-' ? 'stdin' : file}: ${error.message}`, error.status);
+      throw error;
+    });
     const id = submitted.body.id;
 
     if (flags.follow) {
