@@ -152,5 +152,23 @@ export interface PipelineDefinition {
  */
 export const TEMPLATED_TASK_FIELDS = ['name', 'var', 'image', 'queue', 'env', 'cmd'] as const;
 
-/** The subjob fields evaluated when the subjob starts. */
-export const TEMPLATED_SUBJOB_FIELDS = ['name', 'inputs', 'secrets', 'webhooks'] as const;
+/**
+ * The subjob fields evaluated, in the parent's context, when the subjob starts;
+ * of its webhooks, only `url` and `headers` (TEMPLATED_WEBHOOK_FIELDS) are.
+ */
+export const TEMPLATED_SUBJOB_FIELDS = ['name', 'inputs', 'secrets'] as const;
+
+/** The webhook fields whose `{{ … }}` are evaluated (a webhook's `if` is a condition of its own). */
+export const TEMPLATED_WEBHOOK_FIELDS = ['url', 'headers'] as const;
+
+/**
+ * The names a pipeline's expressions read: Tork's job context. Inside an `each`,
+ * its item is readable too, under `each.var` (default `item`).
+ */
+export const PIPELINE_EXPRESSION_NAMES = ['inputs', 'secrets', 'tasks', 'job'] as const;
+
+/** The name an `each` item is read under when `each.var` is not set. */
+export const DEFAULT_EACH_VAR = 'item';
+
+/** The names a webhook's `if` reads: the job, and for task events the task. */
+export const WEBHOOK_CONDITION_NAMES = ['job', 'task'] as const;

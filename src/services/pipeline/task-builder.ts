@@ -1,8 +1,16 @@
 import { invalidInput } from '../../core/errors.js';
-import { evaluateExpression, evaluateTemplate, evaluateTemplateValue } from '../../core/expr/index.js';
+import { describeValue, evaluateLoose, evaluateTemplate } from '../../core/expr/index.js';
 import { newId } from '../../core/ids.js';
 import type { Job, Task, TaskKind } from '../../core/model.js';
-import { TEMPLATED_SUBJOB_FIELDS, TEMPLATED_TASK_FIELDS, type PipelineAuxTask, type PipelineDefinition, type PipelineTask } from '../../core/pipeline.js';
+import {
+  TEMPLATED_SUBJOB_FIELDS,
+  TEMPLATED_TASK_FIELDS,
+  TEMPLATED_WEBHOOK_FIELDS,
+  type PipelineAuxTask,
+  type PipelineDefinition,
+  type PipelineTask,
+  type PipelineWebhook,
+} from '../../core/pipeline.js';
 import type { RunMount, RunSpec, RunStep } from '../../core/run-spec.js';
 import { parseCpus, parseGoDuration, parseMemoryBytes } from '../../core/units.js';
 import { expressionContext, type Scope } from './context.js';
@@ -30,30 +38,39 @@ function evaluateFields<T extends object>(object: T, fields: readonly string[], 
   return out as unknown as T;
 }
 
+/**
+ * A subjob's webhooks get their `url` and `headers` from the parent's context, as
+ * in Tork; their `if` is the child's own, evaluated on each of its state changes.
+ */
+function evaluateSubjobWebhook(hook: PipelineWebhook, context: Record<string, unknown>): PipelineWebhook {
+  return evaluateFields(hook, TEMPLATED_WEBHOOK_FIELDS, context);
+}
+
 /** Evaluates the `{{ … }}` of a task's templated fields (and its pre/post tasks'); nested tasks stay as written. */
 export function evaluateTask(task: PipelineTask, job: Job, scope: Scope): PipelineTask {
   const context = expressionContext(job, scope);
   const out = evaluateFields(task, TEMPLATED_TASK_FIELDS, context);
   if (task.pre) out.pre = task.pre.map((aux) => evaluateFields(aux, TEMPLATED_TASK_FIELDS, context));
   if (task.post) out.post = task.post.map((aux) => evaluateFields(aux, TEMPLATED_TASK_FIELDS, context));
-  if (task.subjob) out.subjob = evaluateFields(task.subjob, TEMPLATED_SUBJOB_FIELDS, context);
+  if (task.subjob) {
+    const { webhooks, ...rest } = task.subjob;
+    out.subjob = evaluateFields(rest, TEMPLATED_SUBJOB_FIELDS, context);
+    if (webhooks) out.subjob.webhooks = webhooks.map((hook) => evaluateSubjobWebhook(hook, context));
+  }
   return out;
 }
 
-/** `if` and `each.list` may be a template (`{{ x }}`) or, as Tork allows, a bare expression. */
-function evaluateLoose(text: string, context: Record<string, unknown>): unknown {
-  return text.includes('{{') ? evaluateTemplateValue(text, context) : evaluateExpression(text, context);
-}
-
 /**
- * Tork skips a task whose `if` evaluates to false. Anything but a false-like value
- * runs the task, so a typo does not silently skip work.
+ * Tork skips a task whose `if` comes out as the text `false` (a template such as
+ * `{{ inputs.deploy == 'yes' }}`); anything else runs it, so a condition that reads
+ * a missing value ("" or nil) does not silently skip work. A bare expression
+ * (`if: "1 == 2"`) is evaluated too, which Tork would take as a plain string.
  */
 export function conditionHolds(condition: string | undefined, job: Job, scope: Scope): boolean {
-  if (condition === undefined) return true;
+  if (condition === undefined || condition.trim() === '') return true;
   const value = evaluateLoose(condition, expressionContext(job, scope));
-  if (value === false || value === null || value === undefined) return false;
-  return !/^\s*(false|0|)\s*$/i.test(String(value));
+  if (value === false) return false;
+  return !(typeof value === 'string' && value.trim().toLowerCase() === 'false');
 }
 
 export function evaluateEachList(list: string, job: Job, scope: Scope): unknown[] {
@@ -67,7 +84,7 @@ export function evaluateEachList(list: string, job: Job, scope: Scope): unknown[
       // fall through to the error below
     }
   }
-  throw invalidInput(`each.list must evaluate to a list, got ${value === null ? 'nil' : typeof value}`);
+  throw invalidInput(`each.list must evaluate to a list, got ${describeValue(value)}`);
 }
 
 function kindOf(task: PipelineTask): TaskKind {
@@ -176,8 +193,9 @@ export function newTaskRecord(args: {
     createdAt: now,
     enqueuedAt: now,
     runAfter: 0,
-    scheduledAt: null,
-    startedAt: null,
+    // Tork stamps a skipped task as scheduled, started and completed at the moment it is skipped.
+    scheduledAt: args.state === 'skipped' ? now : null,
+    startedAt: args.state === 'skipped' ? now : null,
     completedAt: args.state === 'skipped' ? now : null,
     failedAt: null,
   };

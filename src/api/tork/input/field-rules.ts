@@ -1,5 +1,5 @@
 import { parseCpus, parseGoDuration, parseMemoryBytes } from '../../../core/units.js';
-import type { PipelineLimits, PipelineRetry, PipelineWebhook } from '../../../core/pipeline.js';
+import { WEBHOOK_CONDITION_NAMES, type PipelineLimits, type PipelineRetry, type PipelineWebhook } from '../../../core/pipeline.js';
 import { expressionProblem, templateProblem } from './expressions.js';
 import type { FieldPath } from './positions.js';
 import type { Problem } from './problems.js';
@@ -89,20 +89,23 @@ export function checkLimits(problems: Problems, path: FieldPath, limits: Pipelin
   }
 }
 
-/** Every `{{ … }}` in the strings of a value (a task's fields, a map, a list) is valid. */
-export function checkTemplates(problems: Problems, path: FieldPath, value: unknown): void {
+/**
+ * Every `{{ … }}` in the strings of a value (a task's fields, a map, a list) is
+ * valid and reads only `names`, the names provided where the value is evaluated.
+ */
+export function checkTemplates(problems: Problems, path: FieldPath, value: unknown, names?: readonly string[]): void {
   if (typeof value === 'string') {
-    const problem = templateProblem(value);
+    const problem = templateProblem(value, names);
     if (problem) problems.push({ path, message: problem });
   } else if (Array.isArray(value)) {
-    value.forEach((item, index) => checkTemplates(problems, [...path, index], item));
+    value.forEach((item, index) => checkTemplates(problems, [...path, index], item, names));
   } else if (value !== null && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) checkTemplates(problems, [...path, key], child);
+    for (const [key, child] of Object.entries(value)) checkTemplates(problems, [...path, key], child, names);
   }
 }
 
-export function checkExpression(problems: Problems, path: FieldPath, text: string | undefined): void {
-  const problem = text === undefined ? undefined : expressionProblem(text);
+export function checkExpression(problems: Problems, path: FieldPath, text: string | undefined, names?: readonly string[]): void {
+  const problem = text === undefined ? undefined : expressionProblem(text, names);
   if (problem) problems.push({ path, message: problem });
 }
 
@@ -133,15 +136,20 @@ function checkWebhookUrl(problems: Problems, path: FieldPath, url: string): void
   if (protocol !== 'http:' && protocol !== 'https:') problems.push({ path, message: `must be an http or https URL, got "${url}"` });
 }
 
-export function checkWebhooks(problems: Problems, path: FieldPath, webhooks: PipelineWebhook[] | undefined): void {
+/**
+ * Webhooks of a job or a subjob. `names` are what their `url` and `headers` may
+ * read (the job's context; for a subjob's, its parent task's); their `if` reads
+ * the job and the task of the event.
+ */
+export function checkWebhooks(problems: Problems, path: FieldPath, webhooks: PipelineWebhook[] | undefined, names: readonly string[]): void {
   webhooks?.forEach((webhook, index) => {
     const at = [...path, index];
     checkWebhookUrl(problems, [...at, 'url'], webhook.url);
     if (webhook.event !== undefined && !WEBHOOK_EVENTS.includes(webhook.event)) {
       problems.push({ path: [...at, 'event'], message: `must be one of ${WEBHOOK_EVENTS.join(', ')}, got "${webhook.event}"` });
     }
-    const { if: condition, ...rest } = webhook;
-    checkExpression(problems, [...at, 'if'], condition);
-    checkTemplates(problems, at, rest);
+    checkExpression(problems, [...at, 'if'], webhook.if, WEBHOOK_CONDITION_NAMES);
+    checkTemplates(problems, [...at, 'url'], webhook.url, names);
+    checkTemplates(problems, [...at, 'headers'], webhook.headers, names);
   });
 }

@@ -55,7 +55,12 @@ export const KNOWN_KEYS_MARKER = 'known-keys:';
  * suggest the closest one.
  */
 export function strictMapping<T extends z.core.$ZodLooseShape>(shape: T) {
-  return z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `${KNOWN_KEYS_MARKER}${JSON.stringify(Object.keys(shape))}` : undefined),
-  });
+  // A YAML number or boolean where a mapping belongs is reported as that value
+  // ("must be a mapping, got the number 3"), not as the wrapper's own fields.
+  return z.preprocess(
+    asValue,
+    z.strictObject(shape, {
+      error: (issue) => (issue.code === 'unrecognized_keys' ? `${KNOWN_KEYS_MARKER}${JSON.stringify(Object.keys(shape))}` : undefined),
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import type { PipelineDefinition } from '../../../core/pipeline.js';
+import { PIPELINE_EXPRESSION_NAMES, type PipelineDefinition } from '../../../core/pipeline.js';
 import { checkDuration, checkLimits, checkQueue, checkRange, checkRetry, checkTemplates, checkWebhooks, type Problems } from './field-rules.js';
 import { checkTasks } from './validate-task.js';
 
@@ -9,7 +9,7 @@ import { checkTasks } from './validate-task.js';
  */
 export function validateJob(job: PipelineDefinition): Problems {
   const problems: Problems = [];
-  checkTemplates(problems, ['output'], job.output);
+  checkTemplates(problems, ['output'], job.output, PIPELINE_EXPRESSION_NAMES);
   if (job.defaults) {
     const { retry, limits, timeout, queue, priority } = job.defaults;
     checkRetry(problems, ['defaults', 'retry'], retry);
@@ -18,7 +18,7 @@ export function validateJob(job: PipelineDefinition): Problems {
     checkQueue(problems, ['defaults', 'queue'], queue);
     checkRange(problems, ['defaults', 'priority'], priority, 0, 9);
   }
-  checkWebhooks(problems, ['webhooks'], job.webhooks);
+  checkWebhooks(problems, ['webhooks'], job.webhooks, PIPELINE_EXPRESSION_NAMES);
   job.permissions?.forEach((permission, index) => {
     // Whether the user or role exists is for the service to check; the shape is checked here.
     if ((permission.user === undefined) === (permission.role === undefined)) {

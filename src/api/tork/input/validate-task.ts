@@ -1,4 +1,6 @@
 import {
+  DEFAULT_EACH_VAR,
+  PIPELINE_EXPRESSION_NAMES,
   TEMPLATED_SUBJOB_FIELDS,
   TEMPLATED_TASK_FIELDS,
   type PipelineAuxTask,
@@ -72,7 +74,10 @@ function checkMount(problems: Problems, path: FieldPath, mount: PipelineMount): 
   if (mount.target === RESERVED_MOUNT_TARGET) problems.push({ path: [...path, 'target'], message: `"${RESERVED_MOUNT_TARGET}" is reserved` });
 }
 
-function checkAuxTask(problems: Problems, path: FieldPath, aux: PipelineAuxTask | PipelineSidecar): void {
+/** The names readable where a field is evaluated: the job's context, plus the items of the `each` tasks around it. */
+type Names = readonly string[];
+
+function checkAuxTask(problems: Problems, path: FieldPath, aux: PipelineAuxTask | PipelineSidecar, names: Names): void {
   checkDuration(problems, [...path, 'timeout'], aux.timeout, true);
   checkFileNames(problems, [...path, 'files'], aux.files);
   if ('probe' in aux && aux.probe) {
@@ -81,7 +86,7 @@ function checkAuxTask(problems: Problems, path: FieldPath, aux: PipelineAuxTask 
     checkRange(problems, [...probe, 'port'], aux.probe.port, 1, 65535);
     checkDuration(problems, [...probe, 'timeout'], aux.probe.timeout, true);
   }
-  checkTemplatedFields(problems, path, aux);
+  checkTemplatedFields(problems, path, aux, names);
 }
 
 function checkComposite(problems: Problems, path: FieldPath, task: PipelineTask): void {
@@ -98,7 +103,7 @@ function checkComposite(problems: Problems, path: FieldPath, task: PipelineTask)
   }
 }
 
-function checkOwnFields(problems: Problems, path: FieldPath, task: PipelineTask): void {
+function checkOwnFields(problems: Problems, path: FieldPath, task: PipelineTask, names: Names): void {
   checkQueue(problems, [...path, 'queue'], task.queue);
   checkRetry(problems, [...path, 'retry'], task.retry);
   checkLimits(problems, [...path, 'limits'], task.limits);
@@ -106,45 +111,46 @@ function checkOwnFields(problems: Problems, path: FieldPath, task: PipelineTask)
   checkMaxLength(problems, [...path, 'var'], task.var, 64);
   checkMaxLength(problems, [...path, 'workdir'], task.workdir, 256);
   checkRange(problems, [...path, 'priority'], task.priority, 0, 9);
-  checkExpression(problems, [...path, 'if'], task.if);
+  checkExpression(problems, [...path, 'if'], task.if, names);
   checkFileNames(problems, [...path, 'files'], task.files);
   task.mounts?.forEach((mount, index) => checkMount(problems, [...path, 'mounts', index], mount));
   for (const role of ['pre', 'post', 'sidecars'] as const) {
-    task[role]?.forEach((aux, index) => checkAuxTask(problems, [...path, role, index], aux));
+    task[role]?.forEach((aux, index) => checkAuxTask(problems, [...path, role, index], aux, names));
   }
-  checkTemplatedFields(problems, path, task);
-  if (task.subjob) {
-    for (const field of TEMPLATED_SUBJOB_FIELDS) checkTemplates(problems, [...path, 'subjob', field], task.subjob[field]);
-  }
+  checkTemplatedFields(problems, path, task, names);
 }
 
 /** Only the fields the engine evaluates may fail on `{{ … }}`; a script's own braces are its business. */
-function checkTemplatedFields(problems: Problems, path: FieldPath, task: object): void {
-  for (const field of TEMPLATED_TASK_FIELDS) checkTemplates(problems, [...path, field], (task as Record<string, unknown>)[field]);
+function checkTemplatedFields(problems: Problems, path: FieldPath, task: object, names: Names): void {
+  for (const field of TEMPLATED_TASK_FIELDS) checkTemplates(problems, [...path, field], (task as Record<string, unknown>)[field], names);
 }
 
-function checkTaskList(walk: TaskWalk, path: FieldPath, tasks: PipelineTask[], depth: number): void {
+function checkTaskList(walk: TaskWalk, path: FieldPath, tasks: PipelineTask[], depth: number, names: Names): void {
   if (tasks.length === 0) walk.problems.push({ path, message: 'must list at least one task' });
-  tasks.forEach((task, index) => checkTask(walk, [...path, index], task, depth));
+  tasks.forEach((task, index) => checkTask(walk, [...path, index], task, depth, names));
 }
 
-function checkNested(walk: TaskWalk, path: FieldPath, task: PipelineTask, depth: number): void {
+function checkNested(walk: TaskWalk, path: FieldPath, task: PipelineTask, depth: number, names: Names): void {
   const { problems } = walk;
-  if (task.parallel) checkTaskList(walk, [...path, 'parallel', 'tasks'], task.parallel.tasks, depth + 1);
+  if (task.parallel) checkTaskList(walk, [...path, 'parallel', 'tasks'], task.parallel.tasks, depth + 1, names);
   if (task.each) {
     const at = [...path, 'each'];
-    checkExpression(problems, [...at, 'list'], task.each.list);
+    checkExpression(problems, [...at, 'list'], task.each.list, names);
     checkRange(problems, [...at, 'concurrency'], task.each.concurrency, 0, 99999);
     checkTemplates(problems, [...at, 'var'], task.each.var);
-    checkTask(walk, [...at, 'task'], task.each.task, depth + 1);
+    const itemName = task.each.var ?? DEFAULT_EACH_VAR;
+    checkTask(walk, [...at, 'task'], task.each.task, depth + 1, names.includes(itemName) ? names : [...names, itemName]);
   }
   if (task.subjob) {
     const at = [...path, 'subjob'];
-    const { tasks, webhooks, autoDelete, ...rest } = task.subjob;
+    const { tasks, webhooks, autoDelete, output } = task.subjob;
+    // Name, inputs, secrets and webhook urls and headers are evaluated in this job; the
+    // output and the tasks in the child, which sees only its own context.
+    for (const field of TEMPLATED_SUBJOB_FIELDS) checkTemplates(problems, [...at, field], task.subjob[field], names);
+    checkTemplates(problems, [...at, 'output'], output, PIPELINE_EXPRESSION_NAMES);
     checkDuration(problems, [...at, 'autoDelete', 'after'], autoDelete?.after, false);
-    checkWebhooks(problems, [...at, 'webhooks'], webhooks);
-    checkTemplates(problems, at, rest);
-    checkTaskList(walk, [...at, 'tasks'], tasks, depth + 1);
+    checkWebhooks(problems, [...at, 'webhooks'], webhooks, names);
+    checkTaskList(walk, [...at, 'tasks'], tasks, depth + 1, PIPELINE_EXPRESSION_NAMES);
   }
 }
 
@@ -153,7 +159,7 @@ function checkNested(walk: TaskWalk, path: FieldPath, task: PipelineTask, depth:
  * subjob levels above it; past MAX_TASK_NESTING, or past MAX_TASKS tasks in all,
  * the walk reports once and stops descending.
  */
-export function checkTask(walk: TaskWalk, path: FieldPath, task: PipelineTask, depth: number): void {
+export function checkTask(walk: TaskWalk, path: FieldPath, task: PipelineTask, depth: number, names: Names = PIPELINE_EXPRESSION_NAMES): void {
   walk.count += 1;
   if (walk.count === MAX_TASKS + 1) {
     walk.problems.push({ path, message: `the job has more than ${MAX_TASKS} tasks (counting the ones inside parallel, each and subjob)` });
@@ -164,11 +170,11 @@ export function checkTask(walk: TaskWalk, path: FieldPath, task: PipelineTask, d
     return;
   }
   checkComposite(walk.problems, path, task);
-  checkOwnFields(walk.problems, path, task);
-  checkNested(walk, path, task, depth);
+  checkOwnFields(walk.problems, path, task, names);
+  checkNested(walk, path, task, depth, names);
 }
 
 /** Checks a job's (or subjob's) top-level task list. */
 export function checkTasks(walk: TaskWalk, path: FieldPath, tasks: PipelineTask[]): void {
-  checkTaskList(walk, path, tasks, 0);
+  checkTaskList(walk, path, tasks, 0, PIPELINE_EXPRESSION_NAMES);
 }

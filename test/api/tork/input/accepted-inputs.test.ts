@@ -115,4 +115,40 @@ describe('accepted submissions', () => {
     expect(job.tasks[3]?.subjob?.detached).toBe(true);
     expect(job.defaults).toEqual({ retry: { limit: 2 }, limits: { cpus: '1', memory: '1g' }, timeout: '1h', queue: 'q', priority: 3 });
   });
+
+  it('accepts expressions that read what is there where they are evaluated', () => {
+    const { job } = parseYaml(
+      'name: x',
+      'output: "{{ tasks.last ?: inputs.fallback }}"',
+      'webhooks:',
+      '  - url: "http://example.com/{{ job.id }}"',
+      '    headers: {X-Token: "{{ secrets.token }}"}',
+      '    if: "job.state == \'COMPLETED\'"',
+      '  - url: http://example.com',
+      '    event: task.StateChange',
+      '    if: "{{ task.state == \'FAILED\' && job.name != \'\' }}"',
+      'tasks:',
+      '  - name: rows',
+      '    each:',
+      '      list: "{{ filter(fromJSON(inputs.rows), .size > 10) | map(.name) }}"',
+      '      var: row',
+      '      task:',
+      '        name: "row {{ row.index }}"',
+      '        if: "{{ let n = len(row.value); row.value != \'skip\' && n > 0 }}"',
+      '        each:',
+      '          list: "{{ sequence(0, 2) }}"',
+      '          task:',
+      '            name: "cell {{ row.index }}-{{ item.index }}"',
+      '            subjob:',
+      '              name: "child {{ item.value }}"',
+      '              description: "{{ not evaluated, so not checked"',
+      '              inputs: {cell: "{{ row.value }}/{{ item.value }}"}',
+      '              output: "{{ inputs.cell }}"',
+      '              tasks:',
+      '                - name: inner',
+      '                  env: {CELL: "{{ inputs.cell }}"}',
+      '                  run: echo "{{ a script may use braces of its own }}"',
+    );
+    expect(job.tasks[0]?.each?.var).toBe('row');
+  });
 });

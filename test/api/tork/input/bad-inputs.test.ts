@@ -84,6 +84,22 @@ const YAML_CASES: [string, string, string[]][] = [
   ['__proto__ key', yaml('name: x', 'tasks:', '  - name: a', '    env: {__proto__: x}'), ['line 4, column 11: the key "__proto__" is not allowed']],
   ['unknown alias', yaml('name: *nothing', 'tasks: [{name: a}]'), ['line 1, column 7: ']],
   ['self-referencing alias', yaml('name: x', 'tasks: &t', '  - name: a', '    cmd: *t'), ['alias *t refers to a value that contains it']],
+  // A YAML number or boolean where a mapping belongs names the value, not the parser's wrapper.
+  ['number for a mapping', yaml('name: x', 'tasks:', '  - name: a', '    retry: 3'), ['tasks[0].retry: must be a mapping, got the number 3 (line 4, column 12)']],
+  ['boolean for a task', yaml('name: x', 'tasks:', '  - true'), ['tasks[0]: must be a mapping, got true (line 3, column 5)']],
+  ['number for the body', '5\n', ['the body must be a YAML mapping, got the number 5 (line 1, column 1)']],
+  ['number for defaults', yaml('name: x', 'defaults: 1', 'tasks: [{name: a}]'), ['defaults: must be a mapping, got the number 1 (line 2, column 11)']],
+  ['NUL in a string', yaml('name: "a\\0b"', 'tasks: [{name: a}]'), ['name: contains a NUL character', '(line 1, column 7)']],
+  ['unknown function', yaml('name: x', 'tasks:', '  - name: a', '    env:', '      A: "{{ nope(1) }}"'), ['tasks[0].env.A: invalid expression: expression "nope(1)": unknown function nope', '(line 5, column 10)']],
+  ['wrong argument count', yaml('name: x', 'tasks:', '  - name: a', '    each:', '      list: "{{ sequence(5) }}"', '      task: {name: b}'), ['tasks[0].each.list: invalid expression: expression "sequence(5)": sequence takes 2 arguments, got 1']],
+  ['misspelt name', yaml('name: x', 'tasks:', '  - name: a', '    env:', '      A: "{{ input.x }}"'), ['tasks[0].env.A: invalid expression: unknown name input (did you mean inputs?); here an expression can read inputs, secrets, tasks, job (line 5, column 10)']],
+  ['item outside an each', yaml('name: x', 'tasks:', '  - name: "a {{ item.index }}"'), ['tasks[0].name: invalid expression: unknown name item']],
+  ['item under a custom each var', yaml('name: x', 'tasks:', '  - name: a', '    each:', '      list: "{{ [1] }}"', '      var: row', '      task: {name: "b {{ item.value }}"}'), ['tasks[0].each.task.name: invalid expression: unknown name item', 'can read inputs, secrets, tasks, job, row']],
+  ['item inside a subjob of an each', yaml('name: x', 'tasks:', '  - name: a', '    each:', '      list: "{{ [1] }}"', '      task:', '        name: s', '        subjob:', '          name: "s {{ item.index }}"', '          tasks:', '            - name: "t {{ item.index }}"'), ['tasks[0].each.task.subjob.tasks[0].name: invalid expression: unknown name item; here an expression can read inputs, secrets, tasks, job (line 11, column 21)']],
+  ['subjob output reads the parent item', yaml('name: x', 'tasks:', '  - name: a', '    each:', '      list: "{{ [1] }}"', '      task:', '        name: s', '        subjob:', '          name: s', '          output: "{{ item.value }}"', '          tasks: [{name: t}]'), ['tasks[0].each.task.subjob.output: invalid expression: unknown name item']],
+  ['webhook condition reads inputs', yaml('name: x', 'webhooks:', '  - url: http://example.com', '    if: "{{ inputs.x == 1 }}"', 'tasks: [{name: a}]'), ['webhooks[0].if: invalid expression: unknown name inputs; here an expression can read job, task (line 4, column 9)']],
+  ['webhook header template', yaml('name: x', 'webhooks:', '  - url: http://example.com', '    headers: {a: "{{ sekrets.x }}"}', 'tasks: [{name: a}]'), ['webhooks[0].headers.a: invalid expression: unknown name sekrets (did you mean secrets?)']],
+  ['predicate pointer outside a predicate', yaml('name: x', 'tasks:', '  - name: "{{ # + 1 }}"'), ['tasks[0].name: invalid expression', 'can only be used inside a predicate']],
 ];
 
 /** [what, body, substrings] — JSON, POST /jobs. */
@@ -102,6 +118,8 @@ const JSON_CASES: [string, string, string[]][] = [
   ['unknown field', '{\n  "name": "x",\n  "tasks": [\n    {"name": "a", "imgae": "alpine"}\n  ]\n}', ['tasks[0]: unknown field "imgae" (did you mean "image"?) (line 4, column 19)']],
   ['rule on a later line', '{\n  "name": "x",\n  "tasks": [{"name": "a", "retry": {"limit": 99}}]\n}', ['tasks[0].retry.limit: must be between 1 and 10, got 99 (line 3, column 46)']],
   ['JSON null', 'null', ['the request body holds no job definition']],
+  ['NUL in a string', '{"name": "a\\u0000b", "tasks": [{"name": "a"}]}', ['name: contains a NUL character (\\u0000)', '(line 1, column 10)']],
+  ['NUL in a key', '{"name": "x", "inputs": {"k\\u0000": "v"}, "tasks": [{"name": "a"}]}', ['inputs["k\\u0000"]: the key contains a NUL character', '(line 1, column 26)']],
   ['empty', '', ['the request body is empty']],
 ];
 
