@@ -1,6 +1,6 @@
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { configError } from '../config/sources.js';
 
 /** Errno codes in words, for messages a person reads. */
@@ -99,4 +99,55 @@ export async function checkCanListen(target: ListenTarget): Promise<void> {
     probe.once('error', (error) => reject(describeListenError(error, target) ?? error));
     probe.listen({ host: target.host, port: target.port, exclusive: true }, () => probe.close(() => resolve()));
   });
+}
+
+/** The lock file in a data directory: the pid of the `gantry serve` using it. */
+export const LOCK_FILE = 'serve.pid';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Claims the data directory for this process. Two servers on one data directory
+ * would share its SQLite file and work areas, and the second one's start-up
+ * recovery would take the first one's running worker for a dead one. A lock
+ * left by a process that is gone (killed) is taken over. Returns the release.
+ */
+export function lockDataDir(dir: string, from: string): () => void {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      const release = (): void => {
+        try {
+          if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
+        } catch {
+          // Already gone: nothing to release.
+        }
+      };
+      process.once('exit', release);
+      return release;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw configError('dataDir', from, `cannot write in the data directory ${dir}: ${reasonOf(error)}`);
+      }
+    }
+    const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      throw new Error(
+        `the data directory ${dir} (dataDir from ${from}) is in use by another gantry serve (pid ${holder}); ` +
+          'stop it, or give this server a data directory of its own with --data or GANTRY_DATA',
+      );
+    }
+    // Stale: its process is gone.
+    unlinkSync(path);
+  }
+  throw new Error(`cannot lock the data directory ${dir}: another server keeps taking it`);
 }

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { startServer, type RunningServer } from '../../src/server.js';
@@ -438,6 +439,14 @@ describe('gantry client commands against a real server', () => {
       expectUsageError(await gantry(['jobs', 'logs', 'x', '--size', 'many', '--server', url]), /^gantry: option '--size <n>' argument 'many' is invalid/);
       expectUsageError(await gantry(['run']), /^gantry: missing required argument 'file'$/);
       expectUsageError(await gantry(['nodes', 'extra']), /^gantry: too many arguments for 'nodes'/);
+    });
+
+    it('runs as a program of its own, as npx and a global install start it: package.json bin, shebang, executable', async () => {
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { bin: Record<string, string>; version: string };
+      expect(fileURLToPath(new URL(`../../${pkg.bin.gantry}`, import.meta.url))).toBe(CLI);
+      // Executed directly (no `node` in front), so the kernel needs the exec bit and the #! line.
+      const direct = await runCommand(CLI, ['--version'], workDir);
+      expect(direct).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
     });
 
     it('gantry alone prints the help on stderr and exits 2; --help and --version exit 0', async () => {

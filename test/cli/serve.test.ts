@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServer, type ServerProcess } from '../support/process-server.js';
 import { eventually, request } from '../support/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/stores.js';
+import { LOCK_FILE } from '../../src/cli/serve-checks.js';
 import { gantry, killLeftovers, requireBuiltCli } from './run-cli.js';
 
 /** `gantry serve` as a user starts it: the built CLI in its own process. */
@@ -79,21 +80,43 @@ describe('gantry serve', () => {
     }
   });
 
-  it('a second server on a busy port exits 1 with a clear message, before it touches the first one\'s data', async () => {
-    const data = dir('busy');
-    const first = await serve(['--data', data]);
+  it('a second server on a busy port exits 1 with a clear message, before it opens anything', async () => {
+    const first = await serve(['--data', dir('busy')]);
     const port = new URL(first.url).port;
-    const second = await gantry(['serve', '--port', port, '--data', data, '--host', '127.0.0.1'], { cwd: workDir });
+    const other = join(dir('other'), 'data');
+    const second = await gantry(['serve', '--port', port, '--data', other, '--host', '127.0.0.1'], { cwd: workDir });
     expect(second.code).toBe(1);
     expect(second.stdout).toBe('');
     expect(second.stderr).toBe(
       `gantry: cannot listen on 127.0.0.1:${port} (port from --port): the address is in use, by another Gantry server perhaps; ` +
         'choose another port with --port, GANTRY_PORT or port: in gantry.yaml\n',
     );
-    // The first server's worker is still up: the failed start did not run recovery on its store.
+    expect(existsSync(join(other, 'gantry.db'))).toBe(false);
+    expect(existsSync(join(other, LOCK_FILE))).toBe(false);
+    expect(await stop(first)).toBe(0);
+  });
+
+  it("a second server on the same data directory exits 1 and leaves the first one's worker alone; a killed server's lock is taken over", async () => {
+    const data = dir('shared');
+    const first = await serve(['--data', data]);
+    const second = await gantry(['serve', '--port', '0', '--data', data], { cwd: workDir });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toBe(
+      `gantry: the data directory ${data} (dataDir from --data) is in use by another gantry serve (pid ${first.child.pid}); ` +
+        'stop it, or give this server a data directory of its own with --data or GANTRY_DATA\n',
+    );
+    // Its start-up recovery never ran: the first server's worker is still up.
     const nodes = await request<Array<Record<string, any>>>(`${first.url}/nodes`);
     expect(nodes.body).toEqual([expect.objectContaining({ status: 'UP' })]);
-    expect(await stop(first)).toBe(0);
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(existsSync(join(data, LOCK_FILE))).toBe(true);
+    const again = await serve(['--data', data]);
+    expect((await request(`${again.url}/health`)).status).toBe(200);
+    expect(await stop(again)).toBe(0);
+    // A clean stop removes the lock.
+    expect(existsSync(join(data, LOCK_FILE))).toBe(false);
   });
 
   it('flags win over GANTRY_* variables, which win over the config file', async () => {

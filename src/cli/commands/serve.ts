@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { configSource, loadConfig } from '../../config/load.js';
 import type { GantryConfig } from '../../config/schema.js';
 import { createLogger, startServer, type RunningServer } from '../../server.js';
-import { checkCanListen, describeListenError, prepareDataDir, type ListenTarget } from '../serve-checks.js';
+import { checkCanListen, describeListenError, lockDataDir, prepareDataDir, type ListenTarget } from '../serve-checks.js';
 
 interface ServeFlags {
   host?: string;
@@ -60,6 +60,7 @@ export function registerServe(program: Command): void {
         portFrom: configSource(config, 'port'),
       };
       prepareDataDir(config.dataDir, configSource(config, 'dataDir'));
+      lockDataDir(config.dataDir, configSource(config, 'dataDir'));
       await checkCanListen(target);
       const logger = createLogger(config);
       const server = await start(config, logger, target);
