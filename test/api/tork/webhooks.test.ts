@@ -7,6 +7,7 @@ import { specsAvailable, torkSchemaErrors } from '../../support/specs.js';
 const TASK_SUMMARY_FIELDS = ['id', 'jobId', 'position', 'progress', 'name', 'description', 'state', 'createdAt', 'scheduledAt', 'startedAt', 'completedAt', 'error', 'result', 'var', 'tags'];
 
 interface Call {
+  path: string;
   headers: Record<string, string | string[] | undefined>;
   body: Record<string, any>;
 }
@@ -28,7 +29,7 @@ describe('Tork webhooks', () => {
           response.writeHead(503).end();
           return;
         }
-        calls.push({ headers: request.headers, body: JSON.parse(text) as Record<string, any> });
+        calls.push({ path: request.url ?? '', headers: request.headers, body: JSON.parse(text) as Record<string, any> });
         response.writeHead(200).end();
       });
     });
@@ -91,5 +92,105 @@ tasks:
     // A task summary: no definition, so no environment, leaves in a webhook.
     expect(done.body).toMatchObject({ id: expect.any(String), position: 1, name: 'watched', state: 'COMPLETED' });
     expect(Object.keys(done.body).filter((key) => !TASK_SUMMARY_FIELDS.includes(key))).toEqual([]);
+  });
+
+  it('evaluates the url and header templates with the job’s context for each call', async () => {
+    calls.length = 0;
+    failuresLeft = 0;
+    const job = await runJob(
+      t.url,
+      `
+name: templated hook
+inputs:
+  who: gantry
+secrets:
+  key: hook-key-value
+webhooks:
+  - url: "${receiverUrl}/jobs/{{ job.id }}"
+    headers:
+      x-who: "{{ upper(inputs.who) }}"
+      x-key: "{{ secrets.key }}"
+    if: "{{ job.state == 'COMPLETED' }}"
+tasks:
+  - name: a
+    run: "true"
+`,
+    );
+    const call = await eventually(async () => calls.find((c) => c.body.id === job.id));
+    expect(call.path).toBe(`/jobs/${job.id}`);
+    expect(call.headers).toMatchObject({ 'x-who': 'GANTRY', 'x-key': 'hook-key-value' });
+  });
+
+  it('takes a bare if as an expression, as Tork does, and calls only when it is true', async () => {
+    calls.length = 0;
+    failuresLeft = 0;
+    const job = await runJob(
+      t.url,
+      `
+name: bare condition
+webhooks:
+  - url: ${receiverUrl}/bare
+    if: "job.state == 'COMPLETED'"
+  - url: ${receiverUrl}/not-boolean
+    if: "job.name"
+tasks:
+  - name: a
+    run: "true"
+`,
+    );
+    await eventually(async () => calls.find((c) => c.body.id === job.id && c.body.state === 'COMPLETED'));
+    expect(calls.filter((c) => c.body.id === job.id).map((c) => `${c.path} ${c.body.state}`)).toEqual(['/bare COMPLETED']);
+  });
+
+  it('never sends a secret value in a webhook body', async () => {
+    calls.length = 0;
+    failuresLeft = 0;
+    const job = await runJob(
+      t.url,
+      `
+name: secret in a task name
+secrets:
+  token: body-secret-value
+webhooks:
+  - url: ${receiverUrl}/task
+    event: task.StateChange
+  - url: ${receiverUrl}/job
+tasks:
+  - name: "deploy {{ secrets.token }}"
+    var: out
+    run: echo -n "got body-secret-value" > $TORK_OUTPUT
+`,
+    );
+    const done = await eventually(async () => calls.find((c) => c.body.jobId === job.id && c.body.state === 'COMPLETED'));
+    await eventually(async () => calls.find((c) => c.body.id === job.id && c.body.state === 'COMPLETED'));
+    expect(done.body).toMatchObject({ name: 'deploy [REDACTED]', result: 'got [REDACTED]' });
+    expect(JSON.stringify(calls)).not.toContain('body-secret-value');
+  });
+
+  it('calls a subjob’s webhook on the child’s own state changes, its if evaluated then', async () => {
+    calls.length = 0;
+    failuresLeft = 0;
+    const job = await runJob(
+      t.url,
+      `
+name: parent with a hooked child
+inputs:
+  where: sub
+tasks:
+  - name: child
+    subjob:
+      name: hooked child
+      webhooks:
+        - url: "${receiverUrl}/{{ inputs.where }}"
+          if: "{{ job.state == 'COMPLETED' }}"
+      tasks:
+        - name: a
+          run: "true"
+`,
+    );
+    expect(job.state).toBe('COMPLETED');
+    const call = await eventually(async () => calls.find((c) => c.body.name === 'hooked child'));
+    expect(call).toMatchObject({ path: '/sub', body: { state: 'COMPLETED', parentId: job.id } });
+    expect(calls.filter((c) => c.body.name === 'hooked child')).toHaveLength(1);
   });
 });
