@@ -293,7 +293,7 @@ export class PipelineEngine {
     fx.emit({ type: 'task.state', task: record, from: null, to: record.state });
     await this.markJobRunning(uow, fx, job.id, now);
     const child = await this.insertJob(uow, fx, {
-      definition: subjobDefinition(sub, definition),
+      definition: subjobDefinition(sub, definition, job.secrets),
       owner: job.owner,
       now,
       parent: { job, taskId: record.id },
@@ -377,6 +377,8 @@ export class PipelineEngine {
       const done = await this.moveTask(uow, fx, task, 'completed', {
         completedAt: now,
         exitCode: 0,
+        // The same execution carries every attempt: a success clears the last failure's message.
+        error: null,
         result: outcome.output ?? null,
         progress: 100,
         startedAt: task.startedAt ?? now,
@@ -489,13 +491,28 @@ export class PipelineEngine {
   }
 }
 
-function subjobDefinition(sub: PipelineSubjob, parent: PipelineDefinition): PipelineDefinition {
+/**
+ * A subjob's secrets: its own, plus its parent's, so that a parent secret passed
+ * down in `inputs`, a name or an env value is masked in the child's answers and
+ * logs too. On a name clash the child's own value wins and the parent's is kept
+ * under `parent.<name>`, for masking only.
+ */
+function subjobSecrets(own: Record<string, string> | undefined, parent: Record<string, string>): Record<string, string> | undefined {
+  const secrets: Record<string, string> = { ...own };
+  for (const [name, value] of Object.entries(parent)) {
+    if (!(name in secrets)) secrets[name] = value;
+    else if (secrets[name] !== value) secrets[`parent.${name}`] = value;
+  }
+  return Object.keys(secrets).length > 0 ? secrets : undefined;
+}
+
+function subjobDefinition(sub: PipelineSubjob, parent: PipelineDefinition, parentSecrets: Record<string, string>): PipelineDefinition {
   return {
     name: sub.name,
     description: sub.description,
     tasks: sub.tasks,
     inputs: sub.inputs,
-    secrets: sub.secrets,
+    secrets: subjobSecrets(sub.secrets, parentSecrets),
     output: sub.output,
     webhooks: sub.webhooks,
     autoDelete: sub.autoDelete,
