@@ -62,7 +62,9 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     retryBackoffMs: config.scheduler.retryBackoffMs,
     retryBackoffMaxMs: config.scheduler.retryBackoffMaxMs,
   });
-  const gateway = new WorkerGateway(store, writer, engine);
+  const gateway = new WorkerGateway(store, writer, engine, (error, jobId) =>
+    logger.error({ err: error, jobId, component: 'gateway' }, 'task reports could not be applied; failing their tasks'),
+  );
   const scheduler = new Scheduler({
     source: gateway,
     deliver: (nodeId, assignments) => gateway.deliver(nodeId, assignments),

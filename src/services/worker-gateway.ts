@@ -18,6 +18,14 @@ import type { Writer } from './writer.js';
 
 const IN_FLIGHT: readonly TaskState[] = ['scheduled', 'running', 'stopping'];
 
+function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
  * The server side of the worker protocol: registers nodes, hands them their
  * assignments, and applies what they report through the engine. The in-process
@@ -33,6 +41,8 @@ export class WorkerGateway implements WorkerLink, TaskSource {
     private readonly store: Store,
     private readonly writer: Writer,
     private readonly engine: PipelineEngine,
+    /** Told about a job's reports that could not be applied (they fail its tasks instead). */
+    private readonly onReportRejected: (error: unknown, jobId: string) => void = () => undefined,
   ) {}
 
   attachScheduler(scheduler: Scheduler): void {
@@ -94,17 +104,43 @@ export class WorkerGateway implements WorkerLink, TaskSource {
     try {
       // The whole batch in one transaction: its changes are written set-based, a few statements for all its jobs.
       await this.writer.run((uow, fx) => this.applyReports(uow, fx, nodeId, reports), jobIds);
-    } catch (error) {
-      if (jobIds.length === 1) throw error;
-      // One job's reports failed the batch: apply each job's apart, so the others are not held back by it.
-      const failures: unknown[] = [];
-      for (const jobId of jobIds) {
-        const own = reports.filter((report) => report.jobId === jobId);
-        await this.writer.run((uow, fx) => this.applyReports(uow, fx, nodeId, own), jobId).catch((cause: unknown) => failures.push(cause));
-      }
-      if (failures.length > 0) throw failures[0];
+    } catch {
+      await this.applyEachJobApart(nodeId, jobIds, reports);
     }
     for (const report of finished) this.secretsByTask.delete(report.taskId);
+  }
+
+  /**
+   * A batch failed: each job's reports are applied apart, so one job cannot hold
+   * back the others. Reports that still cannot be written fail their tasks with
+   * the reason (retried where `retry` allows), so no job waits forever on a
+   * report that will never go in. Only when even that fails (the database is
+   * gone) is the error passed on, and the node sends the batch again.
+   */
+  private async applyEachJobApart(nodeId: string, jobIds: readonly string[], reports: readonly TaskReport[]): Promise<void> {
+    let unrecorded: unknown;
+    for (const jobId of jobIds) {
+      const own = reports.filter((report) => report.jobId === jobId);
+      try {
+        await this.writer.run((uow, fx) => this.applyReports(uow, fx, nodeId, own), jobId);
+      } catch (error) {
+        this.onReportRejected(error, jobId);
+        const reason = `Gantry could not record what the node reported: ${messageOf(error)}`;
+        await this.writer.run((uow, fx) => this.failReportedTasks(uow, fx, nodeId, own, reason), jobId).catch((cause: unknown) => {
+          unrecorded ??= cause;
+        });
+      }
+    }
+    if (unrecorded !== undefined) throw unrecorded;
+  }
+
+  private async failReportedTasks(uow: UnitOfWork, fx: Effects, nodeId: string, reports: readonly TaskReport[], reason: string): Promise<void> {
+    const now = Date.now();
+    for (const taskId of new Set(reports.map((report) => report.taskId))) {
+      const task = await uow.task(taskId);
+      if (!task || task.nodeId !== nodeId || !IN_FLIGHT.includes(task.state)) continue;
+      await this.engine.taskFinished(uow, fx, task, { end: 'error', exitCode: null, error: reason }, now);
+    }
   }
 
   private async applyReports(uow: UnitOfWork, fx: Effects, nodeId: string, reports: TaskReport[]): Promise<void> {
@@ -115,7 +151,7 @@ export class WorkerGateway implements WorkerLink, TaskSource {
       const task = await uow.task(report.taskId);
       if (!task || task.jobId !== report.jobId) continue;
       if (report.type === 'log') {
-        logs.push({ taskId: task.id, jobId: task.jobId, contents: await this.redact(uow, task, report.contents), createdAt: report.at });
+        logs.push({ taskId: task.id, jobId: task.jobId, contents: await this.clean(uow, task, report.contents), createdAt: report.at });
         continue;
       }
       // The log lines reported before a state change are published before it.
@@ -200,6 +236,7 @@ export class WorkerGateway implements WorkerLink, TaskSource {
   }
 
   private updateProgress(uow: UnitOfWork, fx: Effects, task: Task, percent: number): void {
+    if (!Number.isFinite(percent)) return;
     const progress = Math.max(0, Math.min(100, percent));
     if (uow.updateTask(task.id, task.state, { progress })) fx.emit({ type: 'task.progress', task: { ...task, progress } });
   }
@@ -211,18 +248,23 @@ export class WorkerGateway implements WorkerLink, TaskSource {
       await this.engine.requeueInterrupted(uow, fx, task, Date.now());
       return;
     }
-    const output = outcome.output === undefined ? undefined : await this.redact(uow, task, outcome.output);
+    const output = outcome.output === undefined ? undefined : await this.clean(uow, task, outcome.output);
+    const error = outcome.error === undefined ? undefined : withoutNul(outcome.error);
     // The node's time of the end, as for the start: the task ended then, not when the report was written.
-    await this.engine.taskFinished(uow, fx, task, { ...outcome, output }, report.at);
+    await this.engine.taskFinished(uow, fx, task, { ...outcome, output, error }, report.at);
   }
 
-  private async redact(uow: UnitOfWork, task: Task, text: string): Promise<string> {
+  /**
+   * Text from a node as it may be stored and shown: secret values masked, NUL
+   * characters dropped (PostgreSQL text cannot hold them; Tork drops them too).
+   */
+  private async clean(uow: UnitOfWork, task: Task, text: string): Promise<string> {
     let secrets = this.secretsByTask.get(task.id);
     if (!secrets) {
       const job = await uow.job(task.jobId);
       secrets = Object.values(job?.secrets ?? {}).filter((value) => value.length > 0);
       this.secretsByTask.set(task.id, secrets);
     }
-    return maskSecrets(text, secrets);
+    return maskSecrets(withoutNul(text), secrets);
   }
 }

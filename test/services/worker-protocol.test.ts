@@ -48,6 +48,33 @@ describe.each(STORES)('worker protocol on %s', (kind) => {
     await gateway.deregister(nodeId);
   });
 
+  it('applies the other jobs of a batch when one job’s reports cannot be written, and fails that job’s task visibly', async () => {
+    const gateway = t.server.core.gateway;
+    const { nodeId } = await gateway.register(registration);
+    const good = await submit('name: good\ntasks:\n  - name: a\n    run: "true"\n');
+    const bad = await submit('name: bad\ntasks:\n  - name: a\n    run: "true"\n');
+    const assignments = new Map<string, string>();
+    await eventually(async () => {
+      for (const message of await gateway.receive(nodeId, { max: 2, waitMs: 1_000 })) {
+        if (message.type === 'run') assignments.set(message.assignment.jobId, message.assignment.taskId);
+      }
+      return assignments.size === 2 ? true : undefined;
+    });
+    const at = Date.now();
+    await gateway.report(nodeId, [
+      { type: 'started', taskId: assignments.get(good)!, jobId: good, attempt: 1, backendId: 'g', at },
+      { type: 'started', taskId: assignments.get(bad)!, jobId: bad, attempt: 1, backendId: 'b', at },
+      // A log part that is not text: a node with a bug, or a message mangled on the way.
+      { type: 'log', taskId: assignments.get(bad)!, jobId: bad, attempt: 1, contents: 42 as unknown as string, at },
+      { type: 'finished', taskId: assignments.get(good)!, jobId: good, attempt: 1, outcome: { end: 'exited', exitCode: 0 }, at },
+      { type: 'finished', taskId: assignments.get(bad)!, jobId: bad, attempt: 1, outcome: { end: 'exited', exitCode: 0 }, at },
+    ]);
+    expect((await waitForJob(t.url, good)).state).toBe('COMPLETED');
+    const failed = await waitForJob(t.url, bad);
+    expect(failed).toMatchObject({ state: 'FAILED', error: expect.stringMatching(/^Gantry could not record what the node reported: /) });
+    await gateway.deregister(nodeId);
+  });
+
   it('declares a silent node down and retries its running task elsewhere', async () => {
     const gateway = t.server.core.gateway;
     const { nodeId } = await gateway.register(registration);

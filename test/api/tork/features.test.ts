@@ -335,4 +335,24 @@ tasks:
     expect(job.error).toMatch(/its value holds a NUL character/);
     expect(job.execution.map((task: { state: string }) => task.state)).toEqual(['COMPLETED', 'FAILED']);
   });
+
+  it('keeps the log and output of a task that prints NUL characters, without them', async () => {
+    // PostgreSQL text cannot hold U+0000; Tork drops it, and so does Gantry, instead of failing the report.
+    const job = await runJob(t.url, `
+name: NUL in output
+tasks:
+  - name: noisy
+    var: out
+    run: |
+      printf 'be\\000fore\\n'
+      printf 'res\\000ult' > $TORK_OUTPUT
+  - name: after
+    env:
+      OUT: "{{ tasks.out }}"
+    run: echo "$OUT"
+`);
+    expect(job.state).toBe('COMPLETED');
+    expect(byName(job, 'noisy').result).toBe('result');
+    expect(await logText(t.url, job.id)).toBe('before\nresult\n');
+  });
 });
