@@ -36,7 +36,8 @@ function jobSummaryFields(job: Job, schedules: TorkSchedules | undefined): TorkJ
   return omitEmpty(
     {
       id: job.id,
-      parentId: job.parentJobId,
+      // Tork's parentId of a subjob is the task that opened it (none for a detached one).
+      parentId: job.parentTaskId,
       inputs: job.inputs,
       name: job.name,
       description: job.description,

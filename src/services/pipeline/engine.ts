@@ -42,7 +42,7 @@ export class PipelineEngine {
       definition: PipelineDefinition;
       owner: string;
       now: number;
-      parent?: { job: Job; taskId: string };
+      parent?: { job: Job; taskId: string | null };
       scheduledJobId?: string;
     },
   ): Promise<Job> {
@@ -296,7 +296,8 @@ export class PipelineEngine {
       definition: subjobDefinition(sub, definition, job.secrets),
       owner: job.owner,
       now,
-      parent: { job, taskId: record.id },
+      // A detached subjob runs on its own: nothing reports back to the task that opened it.
+      parent: { job, taskId: sub.detached ? null : record.id },
     });
     uow.updateTask(record.id, record.state, { subjobId: child.id });
     record = { ...record, subjobId: child.id };

@@ -86,7 +86,8 @@ tasks:
     expect(job.context.tasks.final).toBe('got from-child');
     const subjobTask = job.execution.find((task: { name: string }) => task.name === 'child');
     const child = await request<Record<string, any>>(`${t.url}/jobs/${subjobTask.subjob.id}`);
-    expect(child.body).toMatchObject({ name: 'the child', state: 'COMPLETED', parentId: job.id, result: 'from-child' });
+    // As in Tork, a subjob's parent is the task that opened it.
+    expect(child.body).toMatchObject({ name: 'the child', state: 'COMPLETED', parentId: subjobTask.id, result: 'from-child' });
   });
 
   it('fails the parent when a subjob fails', async () => {

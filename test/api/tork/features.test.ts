@@ -236,6 +236,8 @@ tasks:
     const childId = byName(detached, 'fire and forget').subjob.id;
     const done = await waitForJob(t.url, childId);
     expect(done).toMatchObject({ name: 'detached child', state: 'COMPLETED', result: 'late' });
+    // Detached: no parent task to report back to, so none is named (as in Tork).
+    expect(done.parentId).toBeUndefined();
   });
 
   it('masks a parent secret passed down to a subjob, in the child’s answers and logs', async () => {

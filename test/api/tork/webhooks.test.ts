@@ -190,7 +190,8 @@ tasks:
     );
     expect(job.state).toBe('COMPLETED');
     const call = await eventually(async () => calls.find((c) => c.body.name === 'hooked child'));
-    expect(call).toMatchObject({ path: '/sub', body: { state: 'COMPLETED', parentId: job.id } });
+    const opener = job.execution.find((task: { name: string }) => task.name === 'child');
+    expect(call).toMatchObject({ path: '/sub', body: { state: 'COMPLETED', parentId: opener.id } });
     expect(calls.filter((c) => c.body.name === 'hooked child')).toHaveLength(1);
   });
 });
