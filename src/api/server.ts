@@ -45,7 +45,7 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<Fasti
     void reply.status(404).send({ message: 'Not Found' });
   });
   app.setErrorHandler((error, request, reply) => {
-    const gantryError = toGantryError(error);
+    const gantryError = toGantryError(error, request.routeOptions.bodyLimit);
     if (gantryError.code === 'internal') request.log.error({ err: error }, 'request failed');
     void reply.status(gantryError.statusHint).send({ message: gantryError.message });
   });

@@ -17,7 +17,7 @@ const TORK_STATUS: Record<ErrorCode, number> = {
 };
 
 export function torkErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
-  const gantryError = toGantryError(error);
+  const gantryError = toGantryError(error, request.routeOptions.bodyLimit);
   const status = TORK_STATUS[gantryError.code];
   if (status >= 500 && !isGantryError(error)) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: gantryError.code, message: gantryError.message }, 'request rejected');
