@@ -31,9 +31,10 @@ export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialect):
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new GantryError('unavailable', `database migration ${failed} failed: ${(error as Error).message ?? String(error)}`, {
-      cause: error,
-    });
+    const message = (error as Error).message ?? String(error);
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    // No migration ran: the database could not be reached or read at all.
+    if (failed === undefined) throw new Error(message, { cause: error });
+    throw new GantryError('unavailable', `database migration ${failed} failed: ${message}`, { cause: error });
   }
 }
