@@ -1,9 +1,8 @@
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GantryConfig } from './config/schema.js';
 import type { Runtime } from './runtime/runtime.js';
-import { createProcessRuntime, processRuntimeOptions } from './runtime/process/index.js';
+import { createProcessRuntime, defaultWorkRoot, processRuntimeOptions } from './runtime/process/index.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { Counters } from './services/counters.js';
 import { EventBus } from './services/event-bus.js';
@@ -18,6 +17,14 @@ import { Writer } from './services/writer.js';
 import { openStore, type Store } from './store/open.js';
 import { GANTRY_VERSION } from './version.js';
 import { Worker } from './worker/worker.js';
+
+/** The configured work root, else the default for this data directory (logged when it is not the usual one). */
+function workRootOf(config: GantryConfig, logger: Logger): string {
+  if (config.runtime.workRoot) return config.runtime.workRoot;
+  const { workRoot, movedBecause } = defaultWorkRoot(config.dataDir, process.getuid?.() === 0);
+  if (movedBecause) logger.warn({ workRoot, reason: movedBecause }, 'task work areas are kept outside the data directory');
+  return workRoot;
+}
 
 /** Everything the HTTP layer needs, built once per server. */
 export interface Core {
@@ -99,7 +106,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   if (config.worker.enabled) {
     const taskRuntime: Runtime =
       options.runtime ??
-      createProcessRuntime(processRuntimeOptions(config.runtime, join(config.dataDir, 'work'), logger.child({ component: 'runtime' })));
+      createProcessRuntime(processRuntimeOptions(config.runtime, workRootOf(config, logger), logger.child({ component: 'runtime' }), config.toolSearchPath));
     runtime = taskRuntime;
     await taskRuntime.start();
     worker = new Worker({

@@ -102,7 +102,9 @@ export function loadConfig(options: LoadConfigOptions = {}): GantryConfig {
   const config: GantryConfig = {
     ...parsed,
     dataDir: isAbsolute(parsed.dataDir) ? parsed.dataDir : resolve(cwd, parsed.dataDir),
+    runtime: { ...parsed.runtime, workRoot: parsed.runtime.workRoot === undefined ? undefined : resolve(cwd, parsed.runtime.workRoot) },
     server: parsed.server ?? defaultServer(parsed.host, parsed.port),
+    toolSearchPath: env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
   };
   origins.set(config, sources);
   return deepFreeze(config);

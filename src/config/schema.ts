@@ -99,6 +99,12 @@ export const configSchema = z
         images: z.record(z.string(), z.string()).default({}),
         /** Allow `bind` mounts of host paths into tasks (Tork's default is off too). */
         allowBindMounts: z.boolean().default(false),
+        /**
+         * Directory of the tasks' work areas. Default `<dataDir>/work`; when Gantry runs
+         * as root and the task user cannot reach that (a data directory under /root,
+         * say), a directory of Gantry's under the system temp directory.
+         */
+        workRoot: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),
@@ -124,6 +130,10 @@ export const configSchema = z
   .strict();
 
 /** The loaded configuration: the schema's output, with `server` always resolved. */
-export type GantryConfig = Omit<z.infer<typeof configSchema>, 'server'> & { server: string };
+export type GantryConfig = Omit<z.infer<typeof configSchema>, 'server'> & {
+  server: string;
+  /** The PATH Gantry was started with, where the sandbox tools (bwrap, unshare, setpriv…) are looked up. */
+  toolSearchPath: string;
+};
 /** What a source (file, environment, flags) may set: any part of the config. */
 export type ConfigInput = z.input<typeof configSchema>;

@@ -13,6 +13,7 @@ export type { SandboxBind, SandboxSpec } from './sandbox-spec.js';
 export { makeStepSpec, simpleStepInvocation, type StepSpecInput } from './step-spec.js';
 export { prepareCgroupParents, TaskCgroup } from './cgroups.js';
 export { stepArgv, stepEnv } from './tork-layout.js';
+export { defaultWorkRoot } from './work-area.js';
 
 /** A runtime that runs each task attempt sandboxed on this host. Call `start()` before `run()`. */
 export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {

@@ -50,8 +50,10 @@ export interface ProcessRuntimeOptions {
   prepareAhead?: number;
   /** How often the progress file is read while a step runs, in milliseconds. Default 10 000 (Tork's rate); 0: only at the end. */
   progressPollMs?: number;
-  /** Paths of the sandbox tools where they are not on PATH. Default: looked up on PATH. */
+  /** Paths of the sandbox tools where they are not on the search path. Default: looked up there. */
   toolPaths?: SandboxToolPaths;
+  /** Directories (`:`-separated, as PATH) where the sandbox tools are looked up. Default the usual system directories. */
+  toolSearchPath?: string;
   /** Where warnings (no cgroups, a cleanup that failed) and debug notes go. Default: nowhere. */
   logger?: RuntimeLogger;
 }
@@ -75,6 +77,7 @@ export function resolveOptions(options: ProcessRuntimeOptions): ResolvedOptions 
     allowBindMounts: false,
     prepareAhead: 4,
     progressPollMs: 10_000,
+    toolSearchPath: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     ...withoutUndefined(options),
     workRoot: options.workRoot,
   };
@@ -84,11 +87,15 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** The runtime settings of the configuration (`runtime.*`) as the process runtime's options. */
+/**
+ * The runtime settings of the configuration (`runtime.*`) as the process
+ * runtime's options, with the work root to use (the configured one or the default).
+ */
 export function processRuntimeOptions(
-  settings: Omit<ProcessRuntimeOptions, 'workRoot' | 'logger'>,
+  settings: Omit<ProcessRuntimeOptions, 'logger' | 'workRoot'> & { workRoot?: string },
   workRoot: string,
   logger?: RuntimeLogger,
+  toolSearchPath?: string,
 ): ProcessRuntimeOptions {
-  return { ...settings, workRoot, logger };
+  return { ...settings, workRoot, logger, toolSearchPath };
 }

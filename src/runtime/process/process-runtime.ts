@@ -82,7 +82,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   async start(): Promise<void> {
-    const host = detectSandboxHost(this.options.sandbox, { dropPrivileges: this.isRoot, toolPaths: this.options.toolPaths });
+    const host = detectSandboxHost(this.options.sandbox, { dropPrivileges: this.isRoot, toolPaths: this.options.toolPaths, searchPath: this.options.toolSearchPath });
     if ('error' in host) throw new GantryError('unavailable', host.error);
     this.cgroups = this.isRoot && prepareCgroupParents();
     const logger = this.options.logger;

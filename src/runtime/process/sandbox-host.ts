@@ -52,7 +52,7 @@ const ETC = [
 const NETWORK_ETC = ['/etc/resolv.conf', '/etc/host.conf', '/etc/gai.conf'];
 const TOP_LEVEL = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
-export function findOnPath(name: string, path = process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'): string | undefined {
+export function findOnPath(name: string, path: string): string | undefined {
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, name);
@@ -122,10 +122,11 @@ export function imageRoot(rootfs: string): RootEntry[] {
 /** Looks up the tools for the wanted sandbox; returns why not when they are missing. */
 export function detectSandboxHost(
   wanted: 'auto' | 'bwrap' | 'unshare',
-  options: { dropPrivileges: boolean; toolPaths?: SandboxToolPaths },
+  options: { dropPrivileges: boolean; toolPaths?: SandboxToolPaths; searchPath: string },
 ): SandboxHost | { error: string } {
   const paths = options.toolPaths ?? {};
-  const tool = (name: keyof SandboxToolPaths): string | undefined => (paths[name] !== undefined ? executable(paths[name]!) : findOnPath(name));
+  const lookUp = (name: string): string | undefined => findOnPath(name, options.searchPath);
+  const tool = (name: keyof SandboxToolPaths): string | undefined => (paths[name] !== undefined ? executable(paths[name]!) : lookUp(name));
   const bwrap = wanted === 'unshare' ? undefined : tool('bwrap');
   const unshare = tool('unshare');
   let chosen: SandboxTool;
@@ -141,15 +142,15 @@ export function detectSandboxHost(
     unshare,
     setpriv,
     prlimit: tool('prlimit'),
-    sh: executable('/bin/sh') ?? findOnPath('sh') ?? '/bin/sh',
+    sh: executable('/bin/sh') ?? lookUp('sh') ?? '/bin/sh',
     userland: hostUserland(),
     networkEtc: NETWORK_ETC.map((path) => rootEntry(path, path, false)).filter((entry): entry is RootEntry => entry !== undefined),
   };
   if (chosen === 'bwrap') host.bwrapDisablesUserns = spawnSync(bwrap!, ['--help'], { encoding: 'utf8' }).stdout?.includes('--disable-userns') === true;
   if (chosen === 'unshare') {
     host.mount = tool('mount');
-    host.env = findOnPath('env');
-    host.ip = findOnPath('ip');
+    host.env = lookUp('env');
+    host.ip = lookUp('ip');
     if (!host.mount || !host.env) return { error: 'the unshare sandbox needs util-linux mount and coreutils env' };
   }
   return host;

@@ -11,8 +11,10 @@
  * Names start with the owning Gantry process's pid, which tells the areas a
  * crashed Gantry left behind from those of a live one.
  */
+import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeNewFile, type Owner } from './task-files.js';
 import { TORK_NAMES } from './tork-layout.js';
@@ -141,6 +143,32 @@ export function prepareWorkRoot(workRoot: string, forOthers: boolean): string | 
       chmodSync(dir, mode | 0o001);
     }
     if (dir === dirname(dir)) return undefined;
+  }
+}
+
+/**
+ * Where work areas go unless configured: `<dataDir>/work`, or, when tasks run as
+ * another user (Gantry runs as root) and a directory above the data directory
+ * is closed to others (a checkout under /root, say), a directory of Gantry's
+ * under the system temp directory, named for the data directory. `movedBecause`
+ * says why, for the log.
+ */
+export function defaultWorkRoot(dataDir: string, forOthers: boolean): { workRoot: string; movedBecause?: string } {
+  const inDataDir = join(dataDir, 'work');
+  if (!forOthers) return { workRoot: inDataDir };
+  // The data directory and its work root are Gantry's own: prepareWorkRoot opens them for searching.
+  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+    let mode: number | undefined;
+    try {
+      mode = statSync(dir).mode & 0o777;
+    } catch {
+      // Not there yet: it will be made with the default mode.
+    }
+    if (mode !== undefined && (mode & 0o001) === 0) {
+      const name = `gantry-work-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
+      return { workRoot: join(tmpdir(), name), movedBecause: `the task user cannot pass through ${dir} (mode ${mode.toString(8)})` };
+    }
+    if (dir === dirname(dir)) return { workRoot: inDataDir };
   }
 }
 
