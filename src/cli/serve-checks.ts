@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, u
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { configError } from '../config/sources.js';
+import { processAlive } from '../runtime/process/index.js';
 
 /** Errno codes in words, for messages a person reads. */
 const REASONS: Record<string, string> = {
@@ -104,15 +105,6 @@ export async function checkCanListen(target: ListenTarget): Promise<void> {
 /** The lock file in a data directory: the pid of the `gantry serve` using it. */
 export const LOCK_FILE = 'serve.pid';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Claims the data directory for this process. Two servers on one data directory
@@ -140,7 +132,7 @@ export function lockDataDir(dir: string, from: string): () => void {
       }
     }
     const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
       throw new Error(
         `the data directory ${dir} (dataDir from ${from}) is in use by another gantry serve (pid ${holder}); ` +
           'stop it, or give this server a data directory of its own with --data or GANTRY_DATA',

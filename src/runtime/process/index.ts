@@ -14,6 +14,7 @@ export { makeStepSpec, simpleStepInvocation, type StepSpecInput } from './step-s
 export { prepareCgroupParents, TaskCgroup } from './cgroups.js';
 export { stepArgv, stepEnv } from './tork-layout.js';
 export { defaultWorkRoot } from './work-area.js';
+export { processAlive } from './process-alive.js';
 
 /** A runtime that runs each task attempt sandboxed on this host. Call `start()` before `run()`. */
 export function createProcessRuntime(options: ProcessRuntimeOptions): Runtime {

@@ -20,6 +20,7 @@ import { clearPath, readCapped, placeOwnFile, writeTaskFiles, type Owner } from 
 import { TORK_NAMES } from './tork-layout.js';
 import { createTorkFiles, createWorkArea, prepareWorkRoot, removeStaleAreas, removeWorkArea, taskDir, type WorkArea } from './work-area.js';
 import { Recycler } from './recycler.js';
+import { processAlive } from './process-alive.js';
 
 /** Most bytes of the progress file read. */
 const PROGRESS_CAP = 64;
@@ -29,19 +30,11 @@ interface Attempt {
   done: Promise<RunOutcome>;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Names of areas and cgroups start with the owning Gantry's pid: stale when that process is gone. */
 function staleName(name: string): boolean {
   const owner = Number(name.split('-')[0]);
-  return Number.isInteger(owner) && owner > 0 && owner !== process.pid && !alive(owner);
+  return Number.isInteger(owner) && owner > 0 && owner !== process.pid && !processAlive(owner);
 }
 
 /** Runtimes made in this process, for names unique across them (cgroups are host-wide). */
