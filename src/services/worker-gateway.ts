@@ -158,7 +158,7 @@ export class WorkerGateway implements WorkerLink, TaskSource {
       this.appendLogs(uow, fx, logs);
       if (task.attempt !== report.attempt || task.nodeId !== nodeId) continue;
       if (report.type === 'started') await this.engine.taskStarted(uow, fx, task, report.backendId, report.at);
-      else if (report.type === 'progress') this.updateProgress(uow, fx, task, report.percent);
+      else if (report.type === 'progress') await this.engine.taskProgress(uow, fx, task, report.percent);
       else await this.applyFinished(uow, fx, task, report);
     }
     this.appendLogs(uow, fx, logs);
@@ -233,12 +233,6 @@ export class WorkerGateway implements WorkerLink, TaskSource {
   private appendLogs(uow: UnitOfWork, fx: Effects, logs: taskLogsRepo.NewLogPart[]): void {
     if (logs.length === 0) return;
     for (const part of uow.appendLogs(logs.splice(0))) fx.emit({ type: 'task.log', part });
-  }
-
-  private updateProgress(uow: UnitOfWork, fx: Effects, task: Task, percent: number): void {
-    if (!Number.isFinite(percent)) return;
-    const progress = Math.max(0, Math.min(100, percent));
-    if (uow.updateTask(task.id, task.state, { progress })) fx.emit({ type: 'task.progress', task: { ...task, progress } });
   }
 
   private async applyFinished(uow: UnitOfWork, fx: Effects, task: Task, report: Extract<TaskReport, { type: 'finished' }>): Promise<void> {

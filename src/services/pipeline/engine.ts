@@ -367,6 +367,24 @@ export class PipelineEngine {
     await this.markJobRunning(uow, fx, task.jobId, at);
   }
 
+  /**
+   * A node reports how far a running task is (0–100). A top-level task also moves
+   * its job's progress, as Tork computes it: the tasks before it plus this one's
+   * share, two decimals.
+   */
+  async taskProgress(uow: UnitOfWork, fx: Effects, task: Task, percent: number): Promise<void> {
+    if (!Number.isFinite(percent)) return;
+    const progress = Math.max(0, Math.min(100, percent));
+    if (!uow.updateTask(task.id, task.state, { progress })) return;
+    fx.emit({ type: 'task.progress', task: { ...task, progress } });
+    if (task.parentId) return;
+    const job = await uow.job(task.jobId);
+    if (!job || job.taskCount === 0 || (job.state !== 'scheduled' && job.state !== 'running')) return;
+    const jobProgress = percentOf((job.position - 1 + progress / 100) / job.taskCount);
+    if (jobProgress === job.progress || !uow.updateJob(job.id, job.state, { progress: jobProgress })) return;
+    fx.emit({ type: 'job.progress', job: { ...job, progress: jobProgress } });
+  }
+
   /** A node reports how an attempt ended. Stale attempts (already retried elsewhere) are ignored. */
   async taskFinished(uow: UnitOfWork, fx: Effects, task: Task, outcome: RunOutcome, now: number): Promise<void> {
     if (task.state === 'stopping') {
@@ -445,7 +463,7 @@ export class PipelineEngine {
       if (completions >= parent.size) await this.finishComposite(uow, fx, { ...parent, completions }, now);
       return;
     }
-    const progress = job.taskCount > 0 ? Math.round((job.position / job.taskCount) * 100) : 100;
+    const progress = job.taskCount > 0 ? percentOf(job.position / job.taskCount) : 100;
     if (progress !== job.progress && job.position < job.taskCount) fx.emit({ type: 'job.progress', job: { ...job, progress } });
     await this.enterPosition(uow, fx, job, job.position + 1, now, progress !== job.progress ? { progress } : {});
   }
@@ -519,6 +537,11 @@ function subjobDefinition(sub: PipelineSubjob, parent: PipelineDefinition, paren
     autoDelete: sub.autoDelete,
     defaults: parent.defaults,
   };
+}
+
+/** A fraction as a percentage with two decimals, as Tork keeps progress. */
+function percentOf(fraction: number): number {
+  return Math.round(fraction * 100 * 100) / 100;
 }
 
 function messageOf(error: unknown): string {

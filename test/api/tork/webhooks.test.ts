@@ -43,6 +43,33 @@ describe('Tork webhooks', () => {
     receiver?.close();
   });
 
+  it('reports job progress as Tork computes it: tasks done plus the running task’s share, two decimals', async () => {
+    calls.length = 0;
+    const job = await runJob(
+      t.url,
+      `
+name: three steps
+webhooks:
+  - url: ${receiverUrl}/progress
+    event: job.Progress
+tasks:
+  - name: halfway
+    run: echo 50 > $TORK_PROGRESS
+  - name: b
+    run: "true"
+  - name: c
+    run: "true"
+`,
+    );
+    expect(job.state).toBe('COMPLETED');
+    const progress = await eventually(async () => {
+      const values = calls.filter((c) => c.path === '/progress' && c.body.id === job.id).map((c) => c.body.progress as number);
+      return values.length >= 3 ? values : undefined;
+    });
+    // Calls may arrive in any order; the values are what matters.
+    expect([...progress].sort((a, b) => a - b)).toEqual([16.67, 33.33, 66.67]);
+  });
+
   it('calls a job’s webhook on its state changes, with headers, retrying failures', async () => {
     calls.length = 0;
     failuresLeft = 2;
