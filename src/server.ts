@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
+import type { RouteEntry } from './api/auth/authenticate.js';
 import { buildHttpServer, webhookRenderer } from './api/server.js';
 import type { GantryConfig } from './config/schema.js';
 import { startCore, type Core } from './gantry.js';
@@ -8,6 +9,8 @@ import type { Runtime } from './runtime/runtime.js';
 export interface RunningServer {
   core: Core;
   app: FastifyInstance;
+  /** Every route with its access policy. */
+  routes: RouteEntry[];
   /** Base URL, e.g. http://127.0.0.1:5001 */
   url: string;
   /** Stops taking requests, drains running work (within the grace period) and closes the store. */
@@ -26,8 +29,9 @@ export async function startServer(config: GantryConfig, options: { logger?: Logg
   const logger = options.logger ?? createLogger(config);
   const core = await startCore({ config, logger, webhookRenderer, runtime: options.runtime });
   let app: FastifyInstance;
+  let routes: RouteEntry[];
   try {
-    app = await buildHttpServer(core, logger);
+    ({ app, routes } = await buildHttpServer(core, logger));
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await core.stop();
@@ -40,7 +44,8 @@ export async function startServer(config: GantryConfig, options: { logger?: Logg
   return {
     core,
     app,
-    url: `http://${host}:${port}`,
+    routes,
+    url: `${config.tls ? 'https' : 'http'}://${host}:${port}`,
     close: () => {
       closing ??= (async () => {
         // Drain first so running tasks can still report; then stop HTTP.

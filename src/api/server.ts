@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { GantryError } from '../core/errors.js';
 import type { Core } from '../gantry.js';
+import { registerAuthentication, type RouteEntry } from './auth/authenticate.js';
 import { toGantryError } from './errors.js';
 import { torkPlugin } from './tork/plugin.js';
 import { torkJobSummary, torkTaskSummary } from './tork/render.js';
@@ -21,8 +25,11 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
  * (tests listen on 127.0.0.1:0). Bodies reach handlers as raw buffers: each
  * dialect parses its own formats so it can report errors in its own words.
  */
-export async function buildHttpServer(core: Core, logger: Logger): Promise<FastifyInstance> {
+export async function buildHttpServer(core: Core, logger: Logger): Promise<{ app: FastifyInstance; routes: RouteEntry[] }> {
+  const { config } = core;
+  refuseAnonymousInTheOpen(config);
   const app = Fastify({
+    ...(config.tls ? { https: { cert: readTlsFile(config.tls.certFile, 'tls.certFile'), key: readTlsFile(config.tls.keyFile, 'tls.keyFile') } } : {}),
     loggerInstance: logger,
     bodyLimit: core.config.api.bodyLimitBytes,
     // Per-request lines would double the log volume of a busy server; errors are still logged.
@@ -50,6 +57,34 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<Fasti
     void reply.status(gantryError.statusHint).send({ message: gantryError.message });
   });
 
+  await app.register(fastifyCookie, { secret: core.identity.cookieSecret });
+  const routes = registerAuthentication(app as unknown as FastifyInstance, core.identity, {
+    anonymous: config.auth.anonymous,
+    apiAllowedIps: config.auth.apiAllowedIps,
+  });
   await app.register(torkPlugin, { core });
-  return app as unknown as FastifyInstance;
+  return { app: app as unknown as FastifyInstance, routes };
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/**
+ * Anonymous access hands a user's rights to anyone who can reach the port:
+ * allowed on loopback, or behind TLS, never in the clear on a network.
+ */
+function refuseAnonymousInTheOpen(config: Core['config']): void {
+  const mapped = Object.entries(config.auth.anonymous).filter(([, user]) => user !== undefined);
+  if (mapped.length === 0 || config.tls || LOOPBACK.test(config.host)) return;
+  throw new GantryError(
+    'invalid_input',
+    `config auth.anonymous: anonymous access (${mapped.map(([dialect, user]) => `${dialect} as ${user}`).join(', ')}) is refused while listening on ${config.host} without TLS; set tls.certFile and tls.keyFile, or listen on loopback`,
+  );
+}
+
+function readTlsFile(path: string, key: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new GantryError('invalid_input', `config ${key}: cannot read ${path}: ${(error as Error).message}`);
+  }
 }

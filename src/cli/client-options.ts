@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig } from '../config/load.js';
+import { GantryError } from '../core/errors.js';
+import type { GantryConfig } from '../config/schema.js';
 import { EXIT } from './exit-codes.js';
 import { TorkClient } from './http-client.js';
 
@@ -7,13 +11,17 @@ import { TorkClient } from './http-client.js';
 export interface ClientFlags {
   server?: string;
   config?: string;
+  token?: string;
+  user?: string;
   json?: boolean;
 }
 
-/** Adds `--server`, `--config` and `--json` to a client command. */
+/** Adds `--server`, `--token`, `--user`, `--config` and `--json` to a client command. */
 export function withClientOptions(command: Command): Command {
   return command
     .option('--server <url>', 'Gantry server to talk to (default: GANTRY_SERVER, `server` of gantry.yaml, else http://127.0.0.1:<port>)')
+    .option('--token <token>', 'API key, JWT or access token to send as Bearer (default: GANTRY_TOKEN)')
+    .option('--user <name>', 'user for HTTP Basic, with the password from GANTRY_PASSWORD (default: GANTRY_USER)')
     .option('--config <file>', 'configuration file (default: GANTRY_CONFIG, else gantry.yaml when present)')
     .option('--json', 'print the JSON the server returned instead of a human summary');
 }
@@ -25,8 +33,32 @@ export function withClientOptions(command: Command): Command {
  */
 export function clientFor(flags: ClientFlags): TorkClient {
   quietOnClosedPipe();
-  const config = loadConfig({ commandLine: { server: flags.server }, configFile: flags.config });
-  return new TorkClient(config.server);
+  const config = loadConfig({ commandLine: { server: flags.server, token: flags.token, user: flags.user }, configFile: flags.config });
+  return new TorkClient(config.server, fetch, { authorization: authorizationOf(config) });
+}
+
+/**
+ * The credential client commands send: the token, else the user and password,
+ * else — for the operator of a local installation — the first admin's password
+ * kept in the data directory (readable only by whoever started the server).
+ */
+function authorizationOf(config: GantryConfig): string | undefined {
+  const { token, user, password } = config.client;
+  if (token !== undefined) return `Bearer ${token}`;
+  if (user !== undefined) {
+    if (password === undefined) throw new GantryError('invalid_input', `user ${user} needs a password: set GANTRY_PASSWORD`);
+    return basic(user, password);
+  }
+  try {
+    const kept = readFileSync(join(config.dataDir, 'admin-password'), 'utf8').trim();
+    return kept === '' ? undefined : basic('admin', kept);
+  } catch {
+    return undefined;
+  }
+}
+
+function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
 let pipeHandled = false;

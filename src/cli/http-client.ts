@@ -50,6 +50,8 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export interface TorkClientOptions {
   /** Longest wait for an answer (for the log stream: for its first byte), in milliseconds. */
   timeoutMs?: number;
+  /** `Authorization` header sent with every request. */
+  authorization?: string;
 }
 
 /** Finds the useful words in undici's "fetch failed" (the cause holds the errno, sometimes nested). */
@@ -78,6 +80,7 @@ export class TorkClient {
   readonly baseUrl: string;
 
   private readonly timeoutMs: number;
+  private readonly authorization: string | undefined;
 
   constructor(
     baseUrl: string,
@@ -87,6 +90,7 @@ export class TorkClient {
     // A trailing slash would double up with the paths below.
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.authorization = options.authorization;
   }
 
   submitJob(text: string, contentType: string): Promise<ApiResponse<JobSummary>> {
@@ -195,7 +199,8 @@ export class TorkClient {
     init: { body?: string; headers?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<Response> {
     try {
-      return await this.fetchImpl(`${this.baseUrl}${path}`, { method, ...init });
+      const headers = this.authorization === undefined ? init.headers : { ...init.headers, authorization: this.authorization };
+      return await this.fetchImpl(`${this.baseUrl}${path}`, { method, ...init, headers });
     } catch (error) {
       throw this.lost(error, init.signal);
     }

@@ -51,12 +51,12 @@ export function configSource(config: GantryConfig, path: string): string {
 }
 
 /** A client talks to the server this configuration would start, unless `server` says otherwise. */
-function defaultServer(host: string, port: number): string {
+function defaultServer(host: string, port: number, tls: boolean): string {
   // A wildcard address is where the server listens, not where to reach it.
   const reachable = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host;
   const bracketed = reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable;
   // Port 0 picks a free port at start: nothing to derive from, so the documented default.
-  return `http://${bracketed}:${port === 0 ? 5001 : port}`;
+  return `${tls ? 'https' : 'http'}://${bracketed}:${port === 0 ? 5001 : port}`;
 }
 
 export interface LoadConfigOptions {
@@ -103,7 +103,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GantryConfig {
     ...parsed,
     dataDir: isAbsolute(parsed.dataDir) ? parsed.dataDir : resolve(cwd, parsed.dataDir),
     runtime: { ...parsed.runtime, workRoot: parsed.runtime.workRoot === undefined ? undefined : resolve(cwd, parsed.runtime.workRoot) },
-    server: parsed.server ?? defaultServer(parsed.host, parsed.port),
+    server: parsed.server ?? defaultServer(parsed.host, parsed.port, parsed.tls !== undefined),
     toolSearchPath: env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
   };
   origins.set(config, sources);

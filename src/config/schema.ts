@@ -115,6 +115,67 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    auth: z
+      .object({
+        /**
+         * Dialects that take requests without credentials as a named user: `{tork: alice}`
+         * lets Tork's web UI (which sends none) work as alice. Off by default; refused when
+         * listening beyond loopback without TLS.
+         */
+        anonymous: z.object({ tork: nonEmpty.optional() }).strict().prefault({}),
+        /** Password of the `admin` user made on first start; unset: a random one, printed once and kept in the data directory. */
+        adminPassword: nonEmpty.optional(),
+        /** Seconds an OAuth2 access token is valid (Zoe's `expires_in`). */
+        accessTokenSeconds: z.number().int().positive().default(36_000),
+        /** Seconds a refresh token is valid. */
+        refreshTokenSeconds: z.number().int().positive().default(30 * 86_400),
+        /** Seconds the login cookie is valid. */
+        cookieSeconds: z.number().int().positive().default(7 * 86_400),
+        jwt: z
+          .object({
+            /**
+             * Ed25519 public key, base64 of its 32 raw bytes, as ClusterCockpit's JWT_PUBLIC_KEY.
+             * Unset: the key pair Gantry made on first start.
+             */
+            publicKey: nonEmpty.optional(),
+            /** Ed25519 private key, base64 of seed and public key (64 bytes), as JWT_PRIVATE_KEY; needed to issue tokens. */
+            privateKey: nonEmpty.optional(),
+            /** Longest a token is accepted after it was issued, and the lifetime of tokens Gantry issues, in seconds. 0: no limit. */
+            maxAgeSeconds: z.number().int().nonnegative().default(0),
+            /** ClusterCockpit's validateUser: accept only tokens of stored users, with their stored roles. */
+            validateUser: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
+        /** Zeroboot's keys file: a JSON array of API keys. Default `<dataDir>/api_keys.json`. */
+        apiKeysFile: nonEmpty.optional(),
+        /** Requests per second one API key may make (Zeroboot's 100). */
+        apiKeyRequestsPerSecond: z.number().int().positive().default(100),
+        /** ClusterCockpit's api-allowed-ips: addresses admin routes accept requests from; empty: any. `*` allows all. */
+        apiAllowedIps: z.array(nonEmpty).default([]),
+      })
+      .strict()
+      .prefault({}),
+    client: z
+      .object({
+        /** Bearer credential CLI client commands send: an API key, a JWT or an access token. */
+        token: nonEmpty.optional(),
+        /** Username for HTTP Basic (with `password`). */
+        user: nonEmpty.optional(),
+        /** Password for HTTP Basic; from GANTRY_PASSWORD, never a flag (flags show in process lists). */
+        password: nonEmpty.optional(),
+      })
+      .strict()
+      .prefault({}),
+    tls: z
+      .object({
+        /** PEM certificate (chain) file; with `keyFile`, the server speaks HTTPS. */
+        certFile: nonEmpty,
+        /** PEM private key file. */
+        keyFile: nonEmpty,
+      })
+      .strict()
+      .optional(),
     webhooks: z
       .object({
         /** Attempts per webhook call (first try included). */

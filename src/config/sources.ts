@@ -37,6 +37,18 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: ValueType
   GANTRY_SANDBOX: { path: ['runtime', 'sandbox'], type: 'string' },
   GANTRY_ALLOW_BIND_MOUNTS: { path: ['runtime', 'allowBindMounts'], type: 'boolean' },
   GANTRY_SHUTDOWN_GRACE_MS: { path: ['shutdown', 'graceMs'], type: 'number' },
+  GANTRY_ADMIN_PASSWORD: { path: ['auth', 'adminPassword'], type: 'string' },
+  GANTRY_ANONYMOUS_TORK: { path: ['auth', 'anonymous', 'tork'], type: 'string' },
+  GANTRY_TOKEN: { path: ['client', 'token'], type: 'string' },
+  GANTRY_USER: { path: ['client', 'user'], type: 'string' },
+  GANTRY_PASSWORD: { path: ['client', 'password'], type: 'string' },
+  GANTRY_API_ALLOWED_IPS: { path: ['auth', 'apiAllowedIps'], type: 'list' },
+  GANTRY_TLS_CERT_FILE: { path: ['tls', 'certFile'], type: 'string' },
+  GANTRY_TLS_KEY_FILE: { path: ['tls', 'keyFile'], type: 'string' },
+  // The names ClusterCockpit and Zeroboot installations already set.
+  JWT_PUBLIC_KEY: { path: ['auth', 'jwt', 'publicKey'], type: 'string' },
+  JWT_PRIVATE_KEY: { path: ['auth', 'jwt', 'privateKey'], type: 'string' },
+  ZEROBOOT_API_KEYS_FILE: { path: ['auth', 'apiKeysFile'], type: 'string' },
 };
 
 /** Command-line flags as the CLI parsed them: raw text, converted and checked here like the environment. */
@@ -46,6 +58,8 @@ export interface CommandLineFlags {
   data?: string;
   database?: string;
   server?: string;
+  token?: string;
+  user?: string;
   /** `false` for `--no-worker`; leave unset otherwise (there is no flag that turns the worker on). */
   worker?: boolean;
 }
@@ -56,6 +70,8 @@ const FLAG_KEYS: Readonly<Record<keyof CommandLineFlags, { flag: string; path: s
   data: { flag: '--data', path: ['dataDir'], type: 'string' },
   database: { flag: '--database', path: ['database'], type: 'string' },
   server: { flag: '--server', path: ['server'], type: 'string' },
+  token: { flag: '--token', path: ['client', 'token'], type: 'string' },
+  user: { flag: '--user', path: ['client', 'user'], type: 'string' },
   worker: { flag: '--no-worker', path: ['worker', 'enabled'], type: 'boolean' },
 };
 

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   payload_too_large: { statusHint: 413 },
   unsupported_media_type: { statusHint: 415 },
   timeout: { statusHint: 408 },
+  /** Too many requests (a key over its rate, a login being guessed); `details.retryAfterSeconds` says when to try again. */
+  rate_limited: { statusHint: 429 },
   unavailable: { statusHint: 503 },
   internal: { statusHint: 500 },
 } as const;

@@ -1,4 +1,5 @@
 import { GantryError, notFound } from '../core/errors.js';
+import { canActOn, canSee, seesEverything, type Principal } from '../core/identity.js';
 import type { Job, Page, Task, TaskLogPart } from '../core/model.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import { TERMINAL_JOB_STATES } from '../core/states.js';
@@ -39,32 +40,36 @@ export class JobService {
     });
   }
 
-  async get(id: string): Promise<Job> {
+  /** A job the actor may see; another user's is not found, so its existence is not told either. */
+  async get(id: string, actor: Principal): Promise<Job> {
     const job = await jobsRepo.get(this.store.db, id);
-    if (!job) throw notFound('job not found');
+    if (!job || !canSee(actor, job.owner)) throw notFound('job not found');
     return job;
   }
 
-  async getWithTasks(id: string): Promise<{ job: Job; tasks: Task[] }> {
-    const job = await this.get(id);
+  async getWithTasks(id: string, actor: Principal): Promise<{ job: Job; tasks: Task[] }> {
+    const job = await this.get(id, actor);
     return { job, tasks: await tasksRepo.listByJob(this.store.db, id) };
   }
 
-  list(query: jobsRepo.JobListQuery): Promise<Page<Job>> {
-    return jobsRepo.list(this.store.db, this.store.dialect, query);
+  /** Jobs the actor may see: its own, or everyone's for admin and support. */
+  list(query: Omit<jobsRepo.JobListQuery, 'owner'>, actor: Principal): Promise<Page<Job>> {
+    return jobsRepo.list(this.store.db, this.store.dialect, seesEverything(actor) ? query : { ...query, owner: actor.username });
   }
 
-  async getTask(id: string): Promise<Task> {
+  async getTask(id: string, actor: Principal): Promise<{ task: Task; job: Job }> {
     const task = await tasksRepo.get(this.store.db, id);
-    if (!task) throw notFound('task not found');
-    return task;
+    const job = task ? await jobsRepo.get(this.store.db, task.jobId) : undefined;
+    if (!task || !job || !canSee(actor, job.owner)) throw notFound('task not found');
+    return { task, job };
   }
 
   /** Cancels a scheduled or running job (Tork refuses other states with "job is not running"). */
-  async cancel(id: string): Promise<Job> {
+  async cancel(id: string, actor: Principal): Promise<Job> {
     return this.writer.run(async (uow, fx) => {
       const job = await uow.job(id);
-      if (!job) throw notFound('job not found');
+      if (!job || !canSee(actor, job.owner)) throw notFound('job not found');
+      if (!canActOn(actor, job.owner)) throw new GantryError('forbidden', 'only the owner of a job or an admin may cancel it');
       if (job.state !== 'running' && job.state !== 'scheduled' && job.state !== 'pending') {
         throw new GantryError('invalid_input', 'job is not running');
       }
@@ -74,10 +79,11 @@ export class JobService {
   }
 
   /** Resumes a failed or cancelled job at the task where it stopped. */
-  async restart(id: string): Promise<Job> {
+  async restart(id: string, actor: Principal): Promise<Job> {
     return this.writer.run(async (uow, fx) => {
       const job = await uow.job(id);
-      if (!job) throw notFound('job not found');
+      if (!job || !canSee(actor, job.owner)) throw notFound('job not found');
+      if (!canActOn(actor, job.owner)) throw new GantryError('forbidden', 'only the owner of a job or an admin may restart it');
       if (job.state !== 'failed' && job.state !== 'cancelled') {
         throw new GantryError('invalid_input', `job is ${job.state.toUpperCase()} and can not be restarted`);
       }
@@ -87,13 +93,13 @@ export class JobService {
     }, id);
   }
 
-  async jobLogs(id: string, query: taskLogsRepo.LogQuery): Promise<Page<TaskLogPart>> {
-    await this.get(id);
+  async jobLogs(id: string, query: taskLogsRepo.LogQuery, actor: Principal): Promise<Page<TaskLogPart>> {
+    await this.get(id, actor);
     return taskLogsRepo.pageByJob(this.store.db, id, query);
   }
 
-  async taskLogs(id: string, query: taskLogsRepo.LogQuery): Promise<Page<TaskLogPart>> {
-    await this.getTask(id);
+  async taskLogs(id: string, query: taskLogsRepo.LogQuery, actor: Principal): Promise<Page<TaskLogPart>> {
+    await this.getTask(id, actor);
     return taskLogsRepo.pageByTask(this.store.db, id, query);
   }
 
@@ -101,7 +107,7 @@ export class JobService {
    * Resolves with the job once it has ended, or rejects with `timeout` after
    * `timeoutMs`. Subscribes before reading so an end in between is not missed.
    */
-  async waitForEnd(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Job> {
+  async waitForEnd(id: string, timeoutMs: number, actor: Principal, signal?: AbortSignal): Promise<Job> {
     return new Promise<Job>((resolve, reject) => {
       let settled = false;
       const finish = (outcome: () => void): void => {
@@ -120,7 +126,7 @@ export class JobService {
       const timer = setTimeout(() => finish(() => reject(new GantryError('timeout', 'timeout waiting for job to complete'))), timeoutMs);
       const onAbort = (): void => finish(() => reject(new GantryError('unavailable', 'request aborted')));
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.get(id).then(
+      this.get(id, actor).then(
         (job) => {
           if (TERMINAL_JOB_STATES.has(job.state)) finish(() => resolve(job));
         },
@@ -137,6 +143,7 @@ export class JobService {
     id: string,
     onPart: (part: TaskLogPart) => void,
     signal: AbortSignal,
+    actor: Principal,
   ): Promise<Job> {
     let lastId = 0;
     let backlogDone = false;
@@ -152,7 +159,7 @@ export class JobService {
     const onAbort = (): void => wake?.();
     signal.addEventListener('abort', onAbort);
     try {
-      const job = await this.get(id);
+      const job = await this.get(id, actor);
       if (TERMINAL_JOB_STATES.has(job.state)) ended = job;
       // Backlog from the store, oldest first, in pages.
       for (;;) {
@@ -178,7 +185,7 @@ export class JobService {
         });
         wake = undefined;
       }
-      return ended ?? (await this.get(id));
+      return ended ?? (await this.get(id, actor));
     } finally {
       unsubscribe();
       signal.removeEventListener('abort', onAbort);

@@ -1,5 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { GantryError, invalidInput, notFound } from '../core/errors.js';
+import { canActOn, canSee, seesEverything, type Principal } from '../core/identity.js';
 import { newId } from '../core/ids.js';
 import type { Page, ScheduledJob } from '../core/model.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
@@ -50,25 +51,33 @@ export class ScheduleService {
     return scheduled;
   }
 
-  async get(id: string): Promise<ScheduledJob> {
+  /** A scheduled job the actor may see (without an actor: any, for Gantry's own use). */
+  async get(id: string, actor?: Principal): Promise<ScheduledJob> {
     const scheduled = await scheduledJobsRepo.get(this.store.db, id);
-    if (!scheduled) throw notFound('scheduled job not found');
+    if (!scheduled || (actor && !canSee(actor, scheduled.owner))) throw notFound('scheduled job not found');
     return scheduled;
   }
 
-  list(query: { page: number; size: number; q?: string }): Promise<Page<ScheduledJob>> {
-    return scheduledJobsRepo.list(this.store.db, query);
+  list(query: { page: number; size: number; q?: string }, actor: Principal): Promise<Page<ScheduledJob>> {
+    return scheduledJobsRepo.list(this.store.db, seesEverything(actor) ? query : { ...query, owner: actor.username });
   }
 
-  async pause(id: string): Promise<void> {
-    const scheduled = await this.get(id);
+  /** A scheduled job the actor may change: its own, or any for an admin. */
+  private async getToChange(id: string, actor: Principal): Promise<ScheduledJob> {
+    const scheduled = await this.get(id, actor);
+    if (!canActOn(actor, scheduled.owner)) throw new GantryError('forbidden', 'only the owner of a scheduled job or an admin may change it');
+    return scheduled;
+  }
+
+  async pause(id: string, actor: Principal): Promise<void> {
+    const scheduled = await this.getToChange(id, actor);
     if (scheduled.state !== 'active' || !(await scheduledJobsRepo.setState(this.store.db, id, 'active', 'paused', null))) {
       throw new GantryError('invalid_input', 'scheduled job is not active');
     }
   }
 
-  async resume(id: string): Promise<void> {
-    const scheduled = await this.get(id);
+  async resume(id: string, actor: Principal): Promise<void> {
+    const scheduled = await this.getToChange(id, actor);
     const next = nextCronTime(scheduled.cron, Date.now());
     if (scheduled.state !== 'paused' || !(await scheduledJobsRepo.setState(this.store.db, id, 'paused', 'active', next))) {
       throw new GantryError('invalid_input', 'scheduled job is not paused');
@@ -76,7 +85,8 @@ export class ScheduleService {
     this.arm();
   }
 
-  async remove(id: string): Promise<void> {
+  async remove(id: string, actor: Principal): Promise<void> {
+    await this.getToChange(id, actor);
     if (!(await scheduledJobsRepo.remove(this.store.db, id))) throw notFound('scheduled job not found');
   }
 

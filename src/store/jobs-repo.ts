@@ -171,6 +171,8 @@ export interface JobListQuery {
   kind?: Job['kind'];
   /** Only top-level jobs (not subjobs). */
   topLevelOnly?: boolean;
+  /** Only the jobs of this owner. */
+  owner?: string;
 }
 
 /**
@@ -193,6 +195,7 @@ export async function list(db: Db, dialect: SqlDialect, query: JobListQuery): Pr
   let base = db.selectFrom('jobs');
   if (query.kind) base = base.where('kind', '=', query.kind);
   if (query.topLevelOnly) base = base.where('parent_job_id', 'is', null);
+  if (query.owner !== undefined) base = base.where('owner', '=', query.owner);
   if (query.q) {
     const { words, tags } = parseSearch(query.q);
     for (const word of words) base = base.where(containsInsensitive('search_text', word));

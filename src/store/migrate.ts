@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { GantryError } from '../core/errors.js';
 import type { SqlDialect } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';
+import * as m0002 from './migrations/0002-identity.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> };
 
 /** Numbered, in order. Migrations are code and run at start-up. */
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001-initial': m0001,
+  '0002-identity': m0002,
 };
 
 class CodeMigrations implements MigrationProvider {

@@ -27,8 +27,9 @@ export async function get(db: Db, id: string): Promise<ScheduledJob | undefined>
   return row ? scheduledJobFromRow(row) : undefined;
 }
 
-export async function list(db: Db, query: { page: number; size: number; q?: string }): Promise<Page<ScheduledJob>> {
+export async function list(db: Db, query: { page: number; size: number; q?: string; owner?: string }): Promise<Page<ScheduledJob>> {
   let base = db.selectFrom('scheduled_jobs');
+  if (query.owner !== undefined) base = base.where('owner', '=', query.owner);
   if (query.q) {
     for (const term of query.q.trim().split(/\s+/).filter(Boolean)) base = base.where(containsInsensitive('search_text', term));
   }

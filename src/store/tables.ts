@@ -118,6 +118,53 @@ export interface ScheduledJobRow {
   last_run_at: number | null;
 }
 
+export interface UserRow {
+  id: string;
+  username: string;
+  name: string;
+  email: string;
+  roles: string;
+  projects: string;
+  password_hash: string | null;
+  enabled: number;
+  created_at: number;
+  credentials_valid_after: number;
+}
+
+export interface AccessTokenRow {
+  digest: string;
+  kind: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  digest: string;
+  prefix: string;
+  name: string;
+  user_id: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface WorkerTokenRow {
+  id: string;
+  digest: string;
+  name: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface SettingRow {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
 export interface Database {
   jobs: JobRow;
   tasks: TaskRow;
@@ -125,4 +172,9 @@ export interface Database {
   nodes: NodeRow;
   queues: QueueRow;
   scheduled_jobs: ScheduledJobRow;
+  users: UserRow;
+  access_tokens: AccessTokenRow;
+  api_keys: ApiKeyRow;
+  worker_tokens: WorkerTokenRow;
+  settings: SettingRow;
 }

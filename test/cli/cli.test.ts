@@ -59,6 +59,8 @@ describe('gantry client commands against a real server', () => {
         logLevel: 'silent',
         scheduler: { retryBackoffMs: 50 },
         shutdown: { graceMs: 1_000 },
+        // These tests are about the CLI; sending credentials is tested in test/cli/credentials.test.ts.
+        auth: { anonymous: { tork: 'admin' } },
       },
     });
     server = await startServer(config);

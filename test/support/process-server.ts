@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { TEST_ADMIN_PASSWORD } from './server.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -17,7 +18,8 @@ export interface ServerProcess {
  */
 export async function spawnServer(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    // As the in-process test servers: admin with a known password, Tork without credentials as admin.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GANTRY_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, GANTRY_ANONYMOUS_TORK: 'admin', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));

@@ -14,6 +14,9 @@ export interface TestServer {
   destroy(): Promise<void>;
 }
 
+/** The password of the `admin` user every test server starts with. */
+export const TEST_ADMIN_PASSWORD = 'admin-test-password';
+
 /**
  * The real server on 127.0.0.1 and a random port, over a fresh database of the
  * given kind, with its in-process worker and the real sandboxed runtime.
@@ -35,6 +38,9 @@ export async function startTestServer(
       ...overrides,
       scheduler: { retryBackoffMs: 50, ...overrides.scheduler },
       shutdown: { graceMs: 2_000, ...overrides.shutdown },
+      // Tests of the dialects' behaviour call Tork without credentials, as admin; the
+      // access tests (test/api/auth) turn this off and bring credentials.
+      auth: { adminPassword: TEST_ADMIN_PASSWORD, anonymous: { tork: 'admin' }, ...overrides.auth },
     },
   });
   const server = await startServer(config, { runtime: options.runtime });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { GantryError } from '../../core/errors.js';
 import type { Core } from '../../gantry.js';
+import { adminRoute, publicRoute, userRoute } from '../auth/route-auth.js';
 import { torkNode, torkQueue } from './render.js';
 
 type NameParams = { Params: { name: string } };
@@ -13,7 +14,8 @@ const isTaskQueue = (name: string): boolean => !COORDINATOR_QUEUES.has(name) && 
 
 /** Health, nodes, queues and the dashboard metrics. */
 export function registerClusterRoutes(app: FastifyInstance, core: Core): void {
-  app.get('/health', async (_request, reply) => {
+  const asUser = userRoute('tork');
+  app.get('/health', publicRoute('tork'), async (_request, reply) => {
     try {
       await core.nodes.listActive();
       return { status: 'UP', version: core.version };
@@ -22,13 +24,14 @@ export function registerClusterRoutes(app: FastifyInstance, core: Core): void {
     }
   });
 
-  app.get('/nodes', async () => (await core.nodes.listRecent()).map(torkNode));
+  app.get('/nodes', asUser, async () => (await core.nodes.listRecent()).map(torkNode));
 
-  app.get('/queues', async () => (await core.nodes.listQueues()).map(torkQueue));
+  app.get('/queues', asUser, async () => (await core.nodes.listQueues()).map(torkQueue));
 
-  app.get<NameParams>('/queues/:name', async (request) => torkQueue(await core.nodes.getQueue(request.params.name)));
+  app.get<NameParams>('/queues/:name', asUser, async (request) => torkQueue(await core.nodes.getQueue(request.params.name)));
 
-  app.delete<NameParams>('/queues/:name', async (request, reply) => {
+  // Purging cancels other users' jobs: an admin's action.
+  app.delete<NameParams>('/queues/:name', adminRoute('tork'), async (request, reply) => {
     // Tork checks the name before it looks the queue up: 400 even for a queue that does not exist.
     if (!isTaskQueue(request.params.name)) {
       throw new GantryError('invalid_input', `queue ${request.params.name} is not a task queue`);
@@ -38,7 +41,7 @@ export function registerClusterRoutes(app: FastifyInstance, core: Core): void {
   });
 
   // Tork's dashboard reads JSON here; a Prometheus scraper asks for text and gets the counters.
-  app.get('/metrics', async (request, reply) => {
+  app.get('/metrics', asUser, async (request, reply) => {
     const accept = request.headers.accept ?? '';
     if (/text\/plain|application\/openmetrics-text/.test(accept) && !/application\/json/.test(accept)) {
       const counters = core.counters;

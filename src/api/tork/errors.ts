@@ -12,6 +12,7 @@ const TORK_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 400,
   timeout: 408,
+  rate_limited: 429,
   unavailable: 503,
   internal: 500,
 };
@@ -21,5 +22,9 @@ export function torkErrorHandler(error: FastifyError | Error, request: FastifyRe
   const status = TORK_STATUS[gantryError.code];
   if (status >= 500 && !isGantryError(error)) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: gantryError.code, message: gantryError.message }, 'request rejected');
+  // A browser (Tork's users have one) asks for a password on this header.
+  if (gantryError.code === 'unauthenticated') void reply.header('www-authenticate', 'Basic realm="gantry", charset="UTF-8"');
+  const retryAfter = gantryError.details?.retryAfterSeconds;
+  if (gantryError.code === 'rate_limited' && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
   void reply.status(status).send({ message: gantryError.message });
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { isGantryError } from '../../core/errors.js';
 import type { Job } from '../../core/model.js';
 import type { Core } from '../../gantry.js';
+import { principalOf, userRoute } from '../auth/route-auth.js';
 import { parseJobSubmission } from './input/index.js';
 import { parsePaging } from './paging.js';
 import { torkJob, torkJobSummary, torkLogPart, torkPage, type TorkSchedules } from './render.js';
@@ -10,9 +11,6 @@ type IdParams = { Params: { id: string } };
 type Query = { Querystring: Record<string, unknown> };
 
 const OK = { status: 'OK' } as const;
-
-/** The owner of work submitted without credentials (identity comes in with authentication). */
-export const ANONYMOUS = 'anonymous';
 
 /**
  * The cron of each schedule these jobs were started by, for Tork's
@@ -34,38 +32,42 @@ async function schedulesOf(core: Core, jobs: readonly Job[]): Promise<TorkSchedu
 }
 
 export function registerJobRoutes(app: FastifyInstance, core: Core): void {
-  app.post('/jobs', async (request) => {
+  const asUser = userRoute('tork');
+
+  app.post('/jobs', asUser, async (request) => {
+    const actor = principalOf(request);
     const submission = parseJobSubmission(request.body as Buffer | undefined ?? '', request.headers['content-type']);
-    const job = await core.jobs.submitPipeline(submission.job, { owner: ANONYMOUS });
+    const job = await core.jobs.submitPipeline(submission.job, { owner: actor.username });
     if (!submission.wait) return torkJobSummary(job);
     const abort = new AbortController();
     request.raw.once('close', () => abort.abort());
-    await core.jobs.waitForEnd(job.id, submission.wait.timeoutMs, abort.signal);
-    const { job: ended, tasks } = await core.jobs.getWithTasks(job.id);
+    await core.jobs.waitForEnd(job.id, submission.wait.timeoutMs, actor, abort.signal);
+    const { job: ended, tasks } = await core.jobs.getWithTasks(job.id, actor);
     return torkJob(ended, tasks, await schedulesOf(core, [ended]));
   });
 
-  app.get<Query>('/jobs', async (request) => {
+  app.get<Query>('/jobs', asUser, async (request) => {
     const paging = parsePaging(request.query, { size: 10, max: 20 });
-    const page = await core.jobs.list({ ...paging, kind: 'pipeline', topLevelOnly: false });
+    const page = await core.jobs.list({ ...paging, kind: 'pipeline', topLevelOnly: false }, principalOf(request));
     const schedules = await schedulesOf(core, page.items);
     return torkPage(page, (job) => torkJobSummary(job, schedules));
   });
 
-  app.get<IdParams>('/jobs/:id', async (request) => {
-    const { job, tasks } = await core.jobs.getWithTasks(request.params.id);
+  app.get<IdParams>('/jobs/:id', asUser, async (request) => {
+    const { job, tasks } = await core.jobs.getWithTasks(request.params.id, principalOf(request));
     return torkJob(job, tasks, await schedulesOf(core, [job]));
   });
 
-  app.get<IdParams & Query>('/jobs/:id/log', async (request) => {
+  app.get<IdParams & Query>('/jobs/:id/log', asUser, async (request) => {
     const paging = parsePaging(request.query, { size: 25, max: 100 });
-    return torkPage(await core.jobs.jobLogs(request.params.id, paging), torkLogPart);
+    return torkPage(await core.jobs.jobLogs(request.params.id, paging, principalOf(request)), torkLogPart);
   });
 
   // Gantry extension: the job's log as it is written, one JSON log part per line,
   // then a last line with the job's final state. See docs/tork.md.
-  app.get<IdParams>('/jobs/:id/log/stream', async (request, reply) => {
-    await core.jobs.get(request.params.id);
+  app.get<IdParams>('/jobs/:id/log/stream', asUser, async (request, reply) => {
+    const actor = principalOf(request);
+    await core.jobs.get(request.params.id, actor);
     const abort = new AbortController();
     request.raw.once('close', () => abort.abort());
     reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
@@ -73,18 +75,19 @@ export function registerJobRoutes(app: FastifyInstance, core: Core): void {
       request.params.id,
       (part) => reply.raw.write(`${JSON.stringify(torkLogPart(part))}\n`),
       abort.signal,
+      actor,
     );
     reply.raw.end(`${JSON.stringify({ job: torkJobSummary(ended) })}\n`);
     return reply;
   });
 
-  app.put<IdParams>('/jobs/:id/cancel', async (request) => {
-    await core.jobs.cancel(request.params.id);
+  app.put<IdParams>('/jobs/:id/cancel', asUser, async (request) => {
+    await core.jobs.cancel(request.params.id, principalOf(request));
     return OK;
   });
 
-  app.put<IdParams>('/jobs/:id/restart', async (request) => {
-    await core.jobs.restart(request.params.id);
+  app.put<IdParams>('/jobs/:id/restart', asUser, async (request) => {
+    await core.jobs.restart(request.params.id, principalOf(request));
     return OK;
   });
 }
