@@ -1,3 +1,4 @@
+import type { User } from '../../core/identity.js';
 import type { Job, Page, QueueInfo, ScheduledJob, Task, TaskLogPart, WorkerNode } from '../../core/model.js';
 import type { PipelineDefinition, PipelineTask } from '../../core/pipeline.js';
 import { redactTork } from './redact.js';
@@ -36,6 +37,8 @@ function jobSummaryFields(job: Job, schedules: TorkSchedules | undefined): TorkJ
   return omitEmpty(
     {
       id: job.id,
+      // Tork's createdBy is the User; Gantry names its owner.
+      createdBy: { username: job.owner },
       // Tork's parentId of a subjob is the task that opened it (none for a detached one).
       parentId: job.parentTaskId,
       inputs: job.inputs,
@@ -192,6 +195,11 @@ export function torkPage<T>(page: Page<T>, render: (item: T) => TorkJson): TorkJ
 
 export function torkLogPart(part: TaskLogPart): TorkJson {
   return { id: part.id, number: part.number, taskId: part.taskId, contents: part.contents, createdAt: time(part.createdAt) };
+}
+
+/** Tork's User: `id, name, username, createdAt, disabled`; never a password or its hash. */
+export function torkUser(user: User): TorkJson {
+  return omitEmpty({ id: user.id, name: user.name, username: user.username, createdAt: time(user.createdAt), disabled: !user.enabled });
 }
 
 export function torkNode(node: WorkerNode): TorkJson {

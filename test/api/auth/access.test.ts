@@ -1,0 +1,200 @@
+/**
+ * Who may call what: every route of every dialect × every kind of credential,
+ * the expected answer of each cell derived from the route's kind. The routes
+ * come from the server's own table, so a route added without an entry here
+ * fails this test.
+ */
+import { sign } from '@fastify/cookie';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginCookieValue } from '../../../src/api/auth/credentials.js';
+import type { Principal } from '../../../src/core/identity.js';
+import * as credentialsRepo from '../../../src/store/credentials-repo.js';
+import { digestOf, newSecret } from '../../../src/services/identity/secrets.js';
+import { STORES } from '../../support/stores.js';
+import { eventually, request, startTestServer, TEST_ADMIN_PASSWORD, yamlHeaders, type TestServer } from '../../support/server.js';
+
+/**
+ * What a route is, for access: `public`; `any` (every user, nothing of another's:
+ * lists, submissions, cluster views); `read` / `act` (one object of its owner's,
+ * which others' credentials may not see, and support may see but not change);
+ * `admin`.
+ */
+type RouteKind = 'public' | 'any' | 'read' | 'act' | 'admin';
+
+interface Fixture {
+  aliceJob: string;
+  aliceTask: string;
+  aliceSchedule: () => Promise<string>;
+}
+
+interface RouteCase {
+  kind: RouteKind;
+  /** Path with its parameters filled, body and headers, made fresh for each cell. */
+  call(fixture: Fixture): Promise<{ path: string; body?: string; headers?: Record<string, string> }>;
+}
+
+const JOB = 'name: matrix\ntasks:\n  - name: a\n    run: "true"\n';
+const SCHEDULE = 'name: matrix schedule\nschedule:\n  cron: "0 0 * * *"\ntasks:\n  - name: a\n    run: "true"\n';
+let unique = 0;
+
+/** Every route, by `METHOD url` as the server registers it. */
+const ROUTES: Record<string, RouteCase> = {
+  'GET /health': { kind: 'public', call: async () => ({ path: '/health' }) },
+  'POST /jobs': { kind: 'any', call: async () => ({ path: '/jobs', body: JOB, headers: yamlHeaders }) },
+  'GET /jobs': { kind: 'any', call: async () => ({ path: '/jobs' }) },
+  'GET /jobs/:id': { kind: 'read', call: async (f) => ({ path: `/jobs/${f.aliceJob}` }) },
+  'GET /jobs/:id/log': { kind: 'read', call: async (f) => ({ path: `/jobs/${f.aliceJob}/log` }) },
+  'GET /jobs/:id/log/stream': { kind: 'read', call: async (f) => ({ path: `/jobs/${f.aliceJob}/log/stream` }) },
+  'PUT /jobs/:id/cancel': { kind: 'act', call: async (f) => ({ path: `/jobs/${f.aliceJob}/cancel` }) },
+  'PUT /jobs/:id/restart': { kind: 'act', call: async (f) => ({ path: `/jobs/${f.aliceJob}/restart` }) },
+  'GET /tasks/:id': { kind: 'read', call: async (f) => ({ path: `/tasks/${f.aliceTask}` }) },
+  'GET /tasks/:id/log': { kind: 'read', call: async (f) => ({ path: `/tasks/${f.aliceTask}/log` }) },
+  'GET /nodes': { kind: 'any', call: async () => ({ path: '/nodes' }) },
+  'GET /queues': { kind: 'any', call: async () => ({ path: '/queues' }) },
+  'GET /queues/:name': { kind: 'any', call: async () => ({ path: '/queues/default' }) },
+  'DELETE /queues/:name': { kind: 'admin', call: async () => ({ path: '/queues/default' }) },
+  'GET /metrics': { kind: 'any', call: async () => ({ path: '/metrics' }) },
+  'POST /scheduled-jobs': { kind: 'any', call: async () => ({ path: '/scheduled-jobs', body: SCHEDULE, headers: yamlHeaders }) },
+  'GET /scheduled-jobs': { kind: 'any', call: async () => ({ path: '/scheduled-jobs' }) },
+  'GET /scheduled-jobs/:id': { kind: 'read', call: async (f) => ({ path: `/scheduled-jobs/${await f.aliceSchedule()}` }) },
+  'PUT /scheduled-jobs/:id/pause': { kind: 'act', call: async (f) => ({ path: `/scheduled-jobs/${await f.aliceSchedule()}/pause` }) },
+  'PUT /scheduled-jobs/:id/resume': { kind: 'act', call: async (f) => ({ path: `/scheduled-jobs/${await f.aliceSchedule()}/resume` }) },
+  'DELETE /scheduled-jobs/:id': { kind: 'act', call: async (f) => ({ path: `/scheduled-jobs/${await f.aliceSchedule()}` }) },
+  'POST /users': {
+    kind: 'admin',
+    call: async () => ({ path: '/users', body: JSON.stringify({ username: `made${unique++}`, password: 'a-long-password' }), headers: { 'content-type': 'application/json' } }),
+  },
+};
+
+/** The kinds of credential, and whose they are: `owner` is alice, who owns the fixtures. */
+type Who = 'nobody' | 'invalid' | 'worker' | 'owner' | 'other' | 'api' | 'support' | 'admin';
+
+/** The answer a cell expects: let through (the route's own answer), or refused with 401, 403 or 404. */
+type Expected = 'through' | 401 | 403 | 404;
+
+function expected(kind: RouteKind, who: Who): Expected {
+  if (kind === 'public') return 'through';
+  if (who === 'nobody' || who === 'invalid') return 401;
+  if (who === 'worker') return 403;
+  if (kind === 'admin') return who === 'admin' ? 'through' : 403;
+  if (kind === 'any' || who === 'owner' || who === 'admin') return 'through';
+  // Another user's object is not found, not forbidden: its existence is not told.
+  if (who === 'other' || who === 'api') return 404;
+  // Support sees everything and changes nothing of others'.
+  return kind === 'read' ? 'through' : 403;
+}
+
+describe.each(STORES)('access to every route on %s', (store) => {
+  let t: TestServer;
+  const credentials = new Map<string, { who: Who; headers: Record<string, string> }>();
+  let fixture: Fixture;
+  const basic = (user: string, password: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+
+  beforeAll(async () => {
+    t = await startTestServer(store, { auth: { anonymous: {} } });
+    const identity = t.server.core.identity;
+    const password = 'a-long-password';
+    for (const [username, role] of [
+      ['alice', 'user'],
+      ['bob', 'user'],
+      ['robot', 'api'],
+      ['sam', 'support'],
+    ] as const) {
+      await identity.addUser({ username, roles: [role], password });
+    }
+    const alice: Principal = await identity.resolveBasic('alice', password, '127.0.0.1');
+    const aliceTokens = await identity.issueOAuthTokens(alice);
+    const revoked = await identity.issueOAuthTokens(alice);
+    await identity.revokeToken(revoked.access_token, alice);
+    // An access token that expired a minute ago.
+    const expiredToken = newSecret();
+    const now = Date.now();
+    await credentialsRepo.insertAccessTokens(t.server.core.store.db, [
+      { digest: digestOf(expiredToken), kind: 'access', userId: alice.userId!, createdAt: now - 120_000, expiresAt: now - 60_000, revokedAt: null },
+    ]);
+    const robotKey = (await identity.createApiKey('robot', 'matrix')).key;
+    const samJwt = await identity.issueJwt('sam');
+    const bobCookie = `zoe=${sign(loginCookieValue('bob', now), identity.cookieSecret)}`;
+    const workerToken = (await identity.createWorkerToken('matrix')).token;
+
+    credentials.set('no credential', { who: 'nobody', headers: {} });
+    credentials.set('an unknown bearer token', { who: 'invalid', headers: { authorization: 'Bearer no-such-token' } });
+    credentials.set('an expired access token', { who: 'invalid', headers: { authorization: `Bearer ${expiredToken}` } });
+    credentials.set('a revoked access token', { who: 'invalid', headers: { authorization: `Bearer ${revoked.access_token}` } });
+    credentials.set('a malformed Authorization header', { who: 'invalid', headers: { authorization: 'Token xyz' } });
+    credentials.set('a worker token', { who: 'worker', headers: { authorization: `Bearer ${workerToken}` } });
+    credentials.set("the owner's password", { who: 'owner', headers: basic('alice', password) });
+    credentials.set("the owner's access token", { who: 'owner', headers: { authorization: `Bearer ${aliceTokens.access_token}` } });
+    credentials.set("another user's login cookie", { who: 'other', headers: { cookie: bobCookie } });
+    credentials.set("an api-only user's key", { who: 'api', headers: { authorization: `Bearer ${robotKey}` } });
+    credentials.set("a support user's JWT (X-Auth-Token)", { who: 'support', headers: { 'x-auth-token': samJwt } });
+    credentials.set("the admin's password", { who: 'admin', headers: basic('admin', TEST_ADMIN_PASSWORD) });
+
+    const asAlice = basic('alice', password);
+    const submitted = await request<{ id: string }>(`${t.url}/jobs`, { method: 'POST', body: JOB, headers: { ...yamlHeaders, ...asAlice } });
+    const ended = await eventually(async () => {
+      const { body } = await request<Record<string, any>>(`${t.url}/jobs/${submitted.body.id}`, { headers: asAlice });
+      return body.state === 'COMPLETED' ? body : undefined;
+    });
+    fixture = {
+      aliceJob: submitted.body.id,
+      aliceTask: ended.execution[0].id,
+      aliceSchedule: async () => {
+        const made = await request<{ id: string }>(`${t.url}/scheduled-jobs`, { method: 'POST', body: SCHEDULE, headers: { ...yamlHeaders, ...asAlice } });
+        if (made.status !== 200) throw new Error(`scheduled job not made: ${JSON.stringify(made.body)}`);
+        return made.body.id;
+      },
+    };
+  });
+
+  afterAll(async () => {
+    await t?.destroy();
+  });
+
+  it('has an entry here for every route the server registers', () => {
+    const registered = t.server.routes.map((route) => `${route.method} ${route.url}`).sort();
+    expect(registered).toEqual(Object.keys(ROUTES).sort());
+  });
+
+  it('answers every route × credential as its policy says', async () => {
+    const cells: string[] = [];
+    for (const [route, entry] of Object.entries(ROUTES)) {
+      const method = route.split(' ')[0]!;
+      for (const [name, credential] of credentials) {
+        const call = await entry.call(fixture);
+        const controller = new AbortController();
+        const response = await fetch(`${t.url}${call.path}`, {
+          method,
+          body: call.body,
+          headers: { ...call.headers, ...credential.headers },
+          signal: controller.signal,
+        });
+        // The log stream stays open while its job runs: the status is all this needs.
+        controller.abort();
+        const want = expected(entry.kind, credential.who);
+        const got = response.status;
+        const ok = want === 'through' ? got !== 401 && got !== 403 && got !== 404 && got < 500 : got === want;
+        if (!ok) cells.push(`${route} with ${name}: expected ${want}, got ${got}`);
+      }
+    }
+    expect(cells).toEqual([]);
+  });
+
+  it('lists only the owner’s jobs to a user, everyone’s to support and admin', async () => {
+    const ids = async (who: string): Promise<string[]> =>
+      (await request<{ items: Array<{ id: string }> }>(`${t.url}/jobs?size=20`, { headers: credentials.get(who)!.headers })).body.items.map((job) => job.id);
+    expect(await ids("the owner's password")).toContain(fixture.aliceJob);
+    expect(await ids("another user's login cookie")).not.toContain(fixture.aliceJob);
+    expect(await ids("an api-only user's key")).not.toContain(fixture.aliceJob);
+    expect(await ids("a support user's JWT (X-Auth-Token)")).toContain(fixture.aliceJob);
+    expect(await ids("the admin's password")).toContain(fixture.aliceJob);
+  });
+
+  it('owns a submission by whoever submitted it', async () => {
+    const robot = credentials.get("an api-only user's key")!.headers;
+    const submitted = await request<{ id: string; createdBy: { username: string } }>(`${t.url}/jobs`, { method: 'POST', body: JOB, headers: { ...yamlHeaders, ...robot } });
+    expect(submitted.body.createdBy).toEqual({ username: 'robot' });
+    expect((await request(`${t.url}/jobs/${submitted.body.id}`, { headers: robot })).status).toBe(200);
+    expect((await request(`${t.url}/jobs/${submitted.body.id}`, { headers: credentials.get("the owner's password")!.headers })).status).toBe(404);
+  });
+});
