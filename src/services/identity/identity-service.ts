@@ -191,7 +191,7 @@ export class IdentityService {
       this.logger.info({ username, address }, 'login failed');
       throw new GantryError('unauthenticated', 'wrong username or password');
     }
-    this.throttle.succeeded(username);
+    this.throttle.succeeded(username, address);
     const principal = this.principalOf(found.user, 'basic');
     this.verified.set(cacheKey, principal);
     return principal;
