@@ -8,6 +8,7 @@ import { registerAuthentication, type RouteEntry } from './auth/authenticate.js'
 import { toGantryError } from './errors.js';
 import { torkPlugin } from './tork/plugin.js';
 import { torkJobSummary, torkTaskSummary } from './tork/render.js';
+import { zoePlugin } from './zoe/plugin.js';
 
 /**
  * How webhook bodies render jobs and tasks: pipelines are Tork's, so Tork's shapes,
@@ -63,6 +64,7 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<{ app
     apiAllowedIps: config.auth.apiAllowedIps,
   });
   await app.register(torkPlugin, { core });
+  await app.register(zoePlugin, { core, prefix: '/api/0.7' });
   return { app: app as unknown as FastifyInstance, routes };
 }
 

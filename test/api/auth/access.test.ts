@@ -17,14 +17,17 @@ import { eventually, request, startTestServer, TEST_ADMIN_PASSWORD, yamlHeaders,
  * What a route is, for access: `public`; `any` (every user, nothing of another's:
  * lists, submissions, cluster views); `read` / `act` (one object of its owner's,
  * which others' credentials may not see, and support may see but not change);
- * `admin`.
+ * `admin`; and Zoe's identity routes: `password` (answers only a username and
+ * password), `login` (a password or the login cookie), `own-token` (one of the
+ * owner's tokens, which nobody else may touch, support included).
  */
-type RouteKind = 'public' | 'any' | 'read' | 'act' | 'admin';
+type RouteKind = 'public' | 'any' | 'read' | 'act' | 'admin' | 'password' | 'login' | 'own-token';
 
 interface Fixture {
   aliceJob: string;
   aliceTask: string;
   aliceSchedule: () => Promise<string>;
+  aliceAccessToken: () => Promise<string>;
 }
 
 interface RouteCase {
@@ -60,6 +63,12 @@ const ROUTES: Record<string, RouteCase> = {
   'PUT /scheduled-jobs/:id/pause': { kind: 'act', call: async (f) => ({ path: `/scheduled-jobs/${await f.aliceSchedule()}/pause` }) },
   'PUT /scheduled-jobs/:id/resume': { kind: 'act', call: async (f) => ({ path: `/scheduled-jobs/${await f.aliceSchedule()}/resume` }) },
   'DELETE /scheduled-jobs/:id': { kind: 'act', call: async (f) => ({ path: `/scheduled-jobs/${await f.aliceSchedule()}` }) },
+  'POST /api/0.7/oauth/token': {
+    kind: 'password',
+    call: async () => ({ path: '/api/0.7/oauth/token', body: JSON.stringify({ grant_type: 'password' }), headers: { 'content-type': 'application/json' } }),
+  },
+  'DELETE /api/0.7/oauth/revoke/:token': { kind: 'own-token', call: async (f) => ({ path: `/api/0.7/oauth/revoke/${await f.aliceAccessToken()}` }) },
+  'GET /api/0.7/login': { kind: 'login', call: async () => ({ path: '/api/0.7/login' }) },
   'POST /users': {
     kind: 'admin',
     call: async () => ({ path: '/users', body: JSON.stringify({ username: `made${unique++}`, password: 'a-long-password' }), headers: { 'content-type': 'application/json' } }),
@@ -69,13 +78,20 @@ const ROUTES: Record<string, RouteCase> = {
 /** The kinds of credential, and whose they are: `owner` is alice, who owns the fixtures. */
 type Who = 'nobody' | 'invalid' | 'worker' | 'owner' | 'other' | 'api' | 'support' | 'admin';
 
+/** How a credential is presented. */
+type Via = 'none' | 'password' | 'cookie' | 'token';
+
 /** The answer a cell expects: let through (the route's own answer), or refused with 401, 403 or 404. */
 type Expected = 'through' | 401 | 403 | 404;
 
-function expected(kind: RouteKind, who: Who): Expected {
+function expected(kind: RouteKind, who: Who, via: Via): Expected {
   if (kind === 'public') return 'through';
+  // Public to the hook: the handler itself wants a username and password.
+  if (kind === 'password') return via === 'password' && who !== 'invalid' ? 'through' : 401;
   if (who === 'nobody' || who === 'invalid') return 401;
   if (who === 'worker') return 403;
+  if (kind === 'login') return via === 'password' || via === 'cookie' ? 'through' : 401;
+  if (kind === 'own-token') return who === 'owner' || who === 'admin' ? 'through' : 404;
   if (kind === 'admin') return who === 'admin' ? 'through' : 403;
   if (kind === 'any' || who === 'owner' || who === 'admin') return 'through';
   // Another user's object is not found, not forbidden: its existence is not told.
@@ -86,7 +102,7 @@ function expected(kind: RouteKind, who: Who): Expected {
 
 describe.each(STORES)('access to every route on %s', (store) => {
   let t: TestServer;
-  const credentials = new Map<string, { who: Who; headers: Record<string, string> }>();
+  const credentials = new Map<string, { who: Who; via: Via; headers: Record<string, string> }>();
   let fixture: Fixture;
   const basic = (user: string, password: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 
@@ -117,18 +133,18 @@ describe.each(STORES)('access to every route on %s', (store) => {
     const bobCookie = `zoe=${sign(loginCookieValue('bob', now), identity.cookieSecret)}`;
     const workerToken = (await identity.createWorkerToken('matrix')).token;
 
-    credentials.set('no credential', { who: 'nobody', headers: {} });
-    credentials.set('an unknown bearer token', { who: 'invalid', headers: { authorization: 'Bearer no-such-token' } });
-    credentials.set('an expired access token', { who: 'invalid', headers: { authorization: `Bearer ${expiredToken}` } });
-    credentials.set('a revoked access token', { who: 'invalid', headers: { authorization: `Bearer ${revoked.access_token}` } });
-    credentials.set('a malformed Authorization header', { who: 'invalid', headers: { authorization: 'Token xyz' } });
-    credentials.set('a worker token', { who: 'worker', headers: { authorization: `Bearer ${workerToken}` } });
-    credentials.set("the owner's password", { who: 'owner', headers: basic('alice', password) });
-    credentials.set("the owner's access token", { who: 'owner', headers: { authorization: `Bearer ${aliceTokens.access_token}` } });
-    credentials.set("another user's login cookie", { who: 'other', headers: { cookie: bobCookie } });
-    credentials.set("an api-only user's key", { who: 'api', headers: { authorization: `Bearer ${robotKey}` } });
-    credentials.set("a support user's JWT (X-Auth-Token)", { who: 'support', headers: { 'x-auth-token': samJwt } });
-    credentials.set("the admin's password", { who: 'admin', headers: basic('admin', TEST_ADMIN_PASSWORD) });
+    credentials.set('no credential', { who: 'nobody', via: 'none', headers: {} });
+    credentials.set('an unknown bearer token', { who: 'invalid', via: 'token', headers: { authorization: 'Bearer no-such-token' } });
+    credentials.set('an expired access token', { who: 'invalid', via: 'token', headers: { authorization: `Bearer ${expiredToken}` } });
+    credentials.set('a revoked access token', { who: 'invalid', via: 'token', headers: { authorization: `Bearer ${revoked.access_token}` } });
+    credentials.set('a malformed Authorization header', { who: 'invalid', via: 'none', headers: { authorization: 'Token xyz' } });
+    credentials.set('a worker token', { who: 'worker', via: 'token', headers: { authorization: `Bearer ${workerToken}` } });
+    credentials.set("the owner's password", { who: 'owner', via: 'password', headers: basic('alice', password) });
+    credentials.set("the owner's access token", { who: 'owner', via: 'token', headers: { authorization: `Bearer ${aliceTokens.access_token}` } });
+    credentials.set("another user's login cookie", { who: 'other', via: 'cookie', headers: { cookie: bobCookie } });
+    credentials.set("an api-only user's key", { who: 'api', via: 'token', headers: { authorization: `Bearer ${robotKey}` } });
+    credentials.set("a support user's JWT (X-Auth-Token)", { who: 'support', via: 'token', headers: { 'x-auth-token': samJwt } });
+    credentials.set("the admin's password", { who: 'admin', via: 'password', headers: basic('admin', TEST_ADMIN_PASSWORD) });
 
     const asAlice = basic('alice', password);
     const submitted = await request<{ id: string }>(`${t.url}/jobs`, { method: 'POST', body: JOB, headers: { ...yamlHeaders, ...asAlice } });
@@ -144,6 +160,7 @@ describe.each(STORES)('access to every route on %s', (store) => {
         if (made.status !== 200) throw new Error(`scheduled job not made: ${JSON.stringify(made.body)}`);
         return made.body.id;
       },
+      aliceAccessToken: async () => (await identity.issueOAuthTokens(alice)).access_token,
     };
   });
 
@@ -171,7 +188,7 @@ describe.each(STORES)('access to every route on %s', (store) => {
         });
         // The log stream stays open while its job runs: the status is all this needs.
         controller.abort();
-        const want = expected(entry.kind, credential.who);
+        const want = expected(entry.kind, credential.who, credential.via);
         const got = response.status;
         const ok = want === 'through' ? got !== 401 && got !== 403 && got !== 404 && got < 500 : got === want;
         if (!ok) cells.push(`${route} with ${name}: expected ${want}, got ${got}`);

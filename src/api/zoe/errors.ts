@@ -1,0 +1,71 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isGantryError, type ErrorCode, type GantryError } from '../../core/errors.js';
+import { MISSING_CREDENTIAL } from '../auth/authenticate.js';
+import { toGantryError } from '../errors.js';
+
+/**
+ * Zoe's status for each error code. Zoe itself answers 401 to a user who may not
+ * do something (`You are not authorized to …`); Gantry answers 403, as in its
+ * other APIs: Zoe's client treats every refusal alike and shows the reason.
+ * Quotas are 409, a master that is down 503.
+ */
+const ZOE_STATUS: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  not_found: 404,
+  conflict: 409,
+  unauthenticated: 401,
+  forbidden: 403,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  timeout: 408,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/**
+ * What the identity service says of a wrong username or password. The seed page's
+ * words for any missing or wrong password are `missing or wrong authentication
+ * information`, and Zoe's clients may match on them, so that text replaces it.
+ */
+const WRONG_PASSWORD = 'wrong username or password';
+
+/** Longest reason phrase sent; the JSON body always has the whole message. */
+const MAX_REASON_LENGTH = 400;
+
+/** The message Zoe shows for an error. */
+export function zoeMessage(error: GantryError): string {
+  if (error.code === 'unauthenticated' && error.message === WRONG_PASSWORD) return MISSING_CREDENTIAL;
+  return error.message;
+}
+
+/**
+ * The HTTP reason phrase of an error. Zoe's Tornado handlers put the message
+ * there (`set_status(code, message)`), and its official client reads only
+ * `response.reason`; a failed authentication reads `Unauthorized access: 401: <message>`.
+ * Only printable ASCII may go on the status line: anything else becomes `?`.
+ */
+export function zoeReason(error: GantryError, status: number): string {
+  const message = zoeMessage(error);
+  const reason = error.code === 'unauthenticated' ? `Unauthorized access: ${status}: ${message}` : message;
+  const safe = reason.replace(/[^\x20-\x7e]/g, '?');
+  return safe.length > MAX_REASON_LENGTH ? `${safe.slice(0, MAX_REASON_LENGTH - 3)}...` : safe;
+}
+
+/**
+ * Zoe's error answer: the status, the message in the reason phrase (what Zoe's
+ * client reads) and in a JSON body `{"message": ...}` (what the seed page
+ * documents). 401 asks for Basic credentials, 429 says when to try again.
+ */
+export function zoeErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  const gantryError = toGantryError(error, request.routeOptions.bodyLimit);
+  const status = ZOE_STATUS[gantryError.code];
+  if (status >= 500 && !isGantryError(error)) request.log.error({ err: error, dialect: 'zoe' }, 'request failed');
+  else request.log.info({ code: gantryError.code, message: gantryError.message, dialect: 'zoe' }, 'request rejected');
+  if (gantryError.code === 'unauthenticated') void reply.header('www-authenticate', 'Basic realm="gantry", charset="UTF-8"');
+  const retryAfter = gantryError.details?.retryAfterSeconds;
+  if (gantryError.code === 'rate_limited' && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+  // Fastify writes the head with the status code only, so Node keeps a reason phrase set here.
+  reply.raw.statusMessage = zoeReason(gantryError, status);
+  void reply.status(status).send({ message: zoeMessage(gantryError) });
+}

@@ -1,0 +1,10 @@
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../../gantry.js';
+import { registerAuthRoutes } from './auth.js';
+import { zoeErrorHandler } from './errors.js';
+
+/** The Zoe API, mounted under /api/0.7: so far its identity routes (/oauth/token, /oauth/revoke/:token, /login). */
+export async function zoePlugin(app: FastifyInstance, options: { core: Core }): Promise<void> {
+  app.setErrorHandler(zoeErrorHandler);
+  registerAuthRoutes(app, options.core);
+}

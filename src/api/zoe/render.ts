@@ -1,0 +1,36 @@
+import type { User } from '../../core/identity.js';
+import { zoeRoleId, zoeRoleOf } from './roles.js';
+
+/** Id of the quota a fresh Zoe database holds (`default`); Gantry has no Zoe quotas yet. */
+const DEFAULT_QUOTA_ID = 1;
+
+/** Zoe's User object (`zoe_lib/state/user.py`, `serialize`). */
+export interface ZoeUser {
+  /** Gantry's user id (a string; Zoe's are integers, see docs/compatibility.md). */
+  id: string;
+  username: string;
+  /** The file-system uid Zoe mounts volumes as; Gantry keeps none per user. */
+  fs_uid: null;
+  email: string | null;
+  priority: number;
+  enabled: boolean;
+  auth_source: 'internal';
+  quota_id: number;
+  role_id: number;
+}
+
+export function zoeUser(user: User): ZoeUser {
+  return {
+    id: user.id,
+    username: user.username,
+    fs_uid: null,
+    // Zoe's email may be null; Gantry stores "none" as an empty string.
+    email: user.email === '' ? null : user.email,
+    priority: 0,
+    enabled: user.enabled,
+    // Gantry's own user store: Zoe's word for its built-in password table.
+    auth_source: 'internal',
+    quota_id: DEFAULT_QUOTA_ID,
+    role_id: zoeRoleId(zoeRoleOf(user.roles)),
+  };
+}
