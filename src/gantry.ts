@@ -1,6 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GantryConfig } from './config/schema.js';
 import type { Runtime } from './runtime/runtime.js';
@@ -8,7 +6,9 @@ import { createProcessRuntime, defaultWorkRoot, processRuntimeOptions } from './
 import { Scheduler } from './scheduler/scheduler.js';
 import { Counters } from './services/counters.js';
 import { EventBus } from './services/event-bus.js';
+import { ensureFirstAdmin, type FirstAdmin } from './services/identity/first-admin.js';
 import { IdentityService } from './services/identity/identity-service.js';
+import { identityOptions } from './services/identity/identity-options.js';
 import { JobService } from './services/job-service.js';
 import { NodeService } from './services/node-service.js';
 import { PipelineEngine } from './services/pipeline/engine.js';
@@ -20,14 +20,6 @@ import { Writer } from './services/writer.js';
 import { openStore, type Store } from './store/open.js';
 import { GANTRY_VERSION } from './version.js';
 import { Worker } from './worker/worker.js';
-
-/** Writes a file only its owner may read (mode 0600); returns its path. */
-function writeSecretFile(path: string, contents: string): string {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, contents, { mode: 0o600 });
-  chmodSync(path, 0o600);
-  return path;
-}
 
 /** The configured work root, else the default for this data directory (logged when it is not the usual one). */
 function workRootOf(config: GantryConfig, logger: Logger): string {
@@ -53,7 +45,7 @@ export interface Core {
    * Set when this start made the first user, `admin`: its password, and the file
    * it is kept in when it was generated (for the CLI to show once).
    */
-  firstAdmin: { password: string; generated: boolean; file: string | undefined } | undefined;
+  firstAdmin: FirstAdmin | undefined;
   /** The in-process worker, when enabled. */
   worker: Worker | undefined;
   version: string;
@@ -80,27 +72,12 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     dataDir: config.dataDir,
     onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; reconnecting'),
   });
-  const identity = new IdentityService(
-    store,
-    {
-      accessTokenSeconds: config.auth.accessTokenSeconds,
-      refreshTokenSeconds: config.auth.refreshTokenSeconds,
-      cookieSeconds: config.auth.cookieSeconds,
-      jwt: config.auth.jwt,
-      apiKeysFile: config.auth.apiKeysFile ?? join(config.dataDir, 'api_keys.json'),
-      apiKeyRequestsPerSecond: config.auth.apiKeyRequestsPerSecond,
-    },
-    logger.child({ component: 'identity' }),
-  );
+  const identity = new IdentityService(store, identityOptions(config), logger.child({ component: 'identity' }));
   let firstAdmin: Core['firstAdmin'];
   try {
     await identity.start();
-    const made = await identity.bootstrapAdmin(config.auth.adminPassword);
-    if (made) {
-      const file = made.generated ? writeSecretFile(join(config.dataDir, 'admin-password'), `${made.password}\n`) : undefined;
-      firstAdmin = { ...made, file };
-      logger.info({ file }, 'created the first user, admin');
-    }
+    firstAdmin = await ensureFirstAdmin(identity, config.dataDir, config.auth.adminPassword);
+    if (firstAdmin) logger.info({ file: firstAdmin.file }, 'created the first user, admin');
   } catch (error) {
     await store.close();
     throw error;

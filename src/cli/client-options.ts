@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { GantryError } from '../core/errors.js';
 import type { GantryConfig } from '../config/schema.js';
 import { EXIT } from './exit-codes.js';
+import { ADMIN_PASSWORD_FILE } from '../services/identity/first-admin.js';
 import { TorkClient } from './http-client.js';
 
 /** Flags every client command takes. */
@@ -13,15 +14,17 @@ export interface ClientFlags {
   config?: string;
   token?: string;
   user?: string;
+  data?: string;
   json?: boolean;
 }
 
-/** Adds `--server`, `--token`, `--user`, `--config` and `--json` to a client command. */
+/** Adds `--server`, `--token`, `--user`, `--data`, `--config` and `--json` to a client command. */
 export function withClientOptions(command: Command): Command {
   return command
     .option('--server <url>', 'Gantry server to talk to (default: GANTRY_SERVER, `server` of gantry.yaml, else http://127.0.0.1:<port>)')
     .option('--token <token>', 'API key, JWT or access token to send as Bearer (default: GANTRY_TOKEN)')
     .option('--user <name>', 'user for HTTP Basic, with the password from GANTRY_PASSWORD (default: GANTRY_USER)')
+    .option('--data <dir>', "with neither: the local data directory whose admin-password file to send as admin's (default: GANTRY_DATA, dataDir of gantry.yaml, else .gantry)")
     .option('--config <file>', 'configuration file (default: GANTRY_CONFIG, else gantry.yaml when present)')
     .option('--json', 'print the JSON the server returned instead of a human summary');
 }
@@ -33,7 +36,7 @@ export function withClientOptions(command: Command): Command {
  */
 export function clientFor(flags: ClientFlags): TorkClient {
   quietOnClosedPipe();
-  const config = loadConfig({ commandLine: { server: flags.server, token: flags.token, user: flags.user }, configFile: flags.config });
+  const config = loadConfig({ commandLine: { server: flags.server, token: flags.token, user: flags.user, data: flags.data }, configFile: flags.config });
   return new TorkClient(config.server, fetch, { authorization: authorizationOf(config) });
 }
 
@@ -50,7 +53,7 @@ function authorizationOf(config: GantryConfig): string | undefined {
     return basic(user, password);
   }
   try {
-    const kept = readFileSync(join(config.dataDir, 'admin-password'), 'utf8').trim();
+    const kept = readFileSync(join(config.dataDir, ADMIN_PASSWORD_FILE), 'utf8').trim();
     return kept === '' ? undefined : basic('admin', kept);
   } catch {
     return undefined;

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { isGantryError } from '../core/errors.js';
+import { isGantryError, type ErrorCode } from '../core/errors.js';
 import { ServerError, UnreachableError } from './http-client.js';
 
 /**
@@ -14,13 +14,19 @@ export const EXIT = {
   usage: 2,
   /** No answer from the Gantry server: nothing listens at its address, it broke off, or it stayed silent. */
   unreachable: 3,
-  /** The server answered with an error: unknown id, a job definition it refuses, an action the job's state forbids. */
+  /**
+   * The server answered with an error: unknown id, a job definition it refuses, an action the job's state forbids;
+   * for the admin commands, the installation refused: unknown user or key, a username taken, the last admin.
+   */
   refused: 4,
   /** Ctrl-C while waiting or following; the job keeps running. */
   interrupted: 130,
   /** stdout closed early (`gantry jobs logs ID | head`), as a process killed by SIGPIPE. */
   closedPipe: 141,
 } as const;
+
+/** Errors of the installation's own services (unknown user, a name taken) that mean "refused", as a server's 4xx does. */
+const REFUSED_CODES: ReadonlySet<ErrorCode> = new Set(['not_found', 'conflict', 'forbidden', 'unauthenticated']);
 
 /** Commander's own "errors" that are not: `--help`, `--version`. */
 const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.version', 'commander.help']);
@@ -33,6 +39,10 @@ export function exitCodeFor(error: unknown): number {
   }
   if (error instanceof UnreachableError) return EXIT.unreachable;
   if (error instanceof ServerError) return EXIT.refused;
-  if (isGantryError(error) && error.code === 'invalid_input') return EXIT.usage;
+  if (isGantryError(error)) {
+    if (error.code === 'invalid_input') return EXIT.usage;
+    // The admin commands act on the store directly: what the server would answer with 4xx is refused here too.
+    if (REFUSED_CODES.has(error.code)) return EXIT.refused;
+  }
   return EXIT.failed;
 }

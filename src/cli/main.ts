@@ -2,7 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { GANTRY_VERSION } from '../version.js';
 import { registerClientCommands } from './commands/client.js';
+import { registerKeys } from './commands/keys.js';
 import { registerServe } from './commands/serve.js';
+import { registerToken } from './commands/token.js';
+import { registerUsers } from './commands/users.js';
 import { exitCodeFor } from './exit-codes.js';
 
 const program = new Command()
@@ -11,10 +14,17 @@ const program = new Command()
   .version(GANTRY_VERSION)
   // Every message of gantry starts `gantry: `; commander's start `error: `.
   .configureOutput({ outputError: (text, write) => write(`gantry: ${text.replace(/^error: /, '')}`) })
-  .exitOverride();
+  .exitOverride()
+  // A command's options belong to it, not to its parent: `gantry nodes token --json` is the token's
+  // --json, while `gantry nodes --json` keeps listing nodes.
+  .enablePositionalOptions();
 
 registerServe(program);
 registerClientCommands(program);
+// Administration of an installation, straight in its store: no server needed.
+registerUsers(program);
+registerToken(program);
+registerKeys(program);
 
 /** After a usage error, one line that says where the usage is, instead of the whole help text. */
 function pointToHelp(command: Command, path: string[]): void {

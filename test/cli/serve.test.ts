@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spawnServer, type ServerProcess } from '../support/process-server.js';
+import { CLI, spawnServer, type ServerProcess } from '../support/process-server.js';
 import { eventually, request } from '../support/server.js';
 import { createTestDatabase, type TestDatabase } from '../support/stores.js';
 import { LOCK_FILE } from '../../src/cli/serve-checks.js';
@@ -38,6 +39,34 @@ describe('gantry serve', () => {
     const server = await spawnServer(args, env);
     servers.push(server);
     return server;
+  }
+
+  /**
+   * `gantry serve` with a clean environment (no admin password unless `env` has
+   * one) and its stderr kept, where the lines for people go; resolves once listening.
+   */
+  async function serveKeepingStderr(args: string[], env: Record<string, string> = {}): Promise<{ server: ServerProcess; stderr: () => string }> {
+    const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const server: ServerProcess = { child, url: '', exited };
+    servers.push(server);
+    server.url = await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`gantry serve exited: ${stderr}`);
+      const listening = stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg?: string; url?: string })
+        .find((entry) => entry.msg === 'gantry listening');
+      return listening?.url;
+    });
+    return { server, stderr: () => stderr };
   }
 
   async function stop(server: ServerProcess): Promise<number | string> {
@@ -78,6 +107,40 @@ describe('gantry serve', () => {
       // Nothing was started on the way: no data directory appeared.
       expect(existsSync(join(project, '.gantry'))).toBe(false);
     }
+  });
+
+  it('first start makes admin and says so once on stderr: a generated password with the file that keeps it', async () => {
+    const data = dir('first-admin');
+    const first = await serveKeepingStderr(['--data', data]);
+    const file = join(data, 'admin-password');
+    const line = await eventually(async () => first.stderr().split('\n').find((text) => text.startsWith('gantry: created user admin')));
+    const password = new RegExp(`^gantry: created user admin with password ([\\w-]{24}) \\(kept in ${file}\\)$`).exec(line)?.[1];
+    expect(password).toBeDefined();
+    expect(readFileSync(file, 'utf8')).toBe(`${password}\n`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // The password shown is the one admin has.
+    const basic = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
+    expect((await request(`${first.server.url}/jobs`, { headers: { authorization: basic } })).status).toBe(200);
+    expect((await request(`${first.server.url}/jobs`)).status).toBe(401);
+    expect(await stop(first.server)).toBe(0);
+    expect(first.stderr()).toBe(`${line}\n`);
+
+    // Started again: admin exists, nothing is said.
+    const again = await serveKeepingStderr(['--data', data]);
+    expect((await request(`${again.server.url}/jobs`, { headers: { authorization: basic } })).status).toBe(200);
+    expect(await stop(again.server)).toBe(0);
+    expect(again.stderr()).toBe('');
+  });
+
+  it('with GANTRY_ADMIN_PASSWORD, says only that admin was made, never the password', async () => {
+    const data = dir('admin-from-env');
+    const started = await serveKeepingStderr(['--data', data], { GANTRY_ADMIN_PASSWORD: 'chosen-admin-password' });
+    expect(await eventually(async () => started.stderr() || undefined)).toBe('gantry: created user admin with the password from GANTRY_ADMIN_PASSWORD\n');
+    expect(existsSync(join(data, 'admin-password'))).toBe(false);
+    const basic = `Basic ${Buffer.from('admin:chosen-admin-password').toString('base64')}`;
+    expect((await request(`${started.server.url}/jobs`, { headers: { authorization: basic } })).status).toBe(200);
+    expect(await stop(started.server)).toBe(0);
+    expect(started.stderr()).not.toContain('chosen-admin-password');
   });
 
   it('a second server on a busy port exits 1 with a clear message, before it opens anything', async () => {

@@ -3,6 +3,7 @@ import { clientFor, note, printText, stdoutIsTerminal, withClientOptions, type C
 import { NONE, formatAgo, stateCell } from '../output/format.js';
 import { renderTable, type Cell } from '../output/table.js';
 import type { Node } from '../tork-types.js';
+import { registerNodeToken } from './nodes-token.js';
 
 function nodeRow(node: Node, now: number): Cell[] {
   return [
@@ -16,18 +17,24 @@ function nodeRow(node: Node, now: number): Cell[] {
   ];
 }
 
-/** `gantry nodes`: the workers the server knows, with their status. */
+/** `gantry nodes`: the workers the server knows, with their status; `gantry nodes token` makes tokens for new ones. */
 export function registerNodes(program: Command): void {
-  withClientOptions(program.command('nodes').description('list the worker nodes with their status and last heartbeat')).action(async (flags: ClientFlags) => {
-    const answer = await clientFor(flags).nodes();
-    if (flags.json) return printText(answer.text);
-    if (answer.body.length === 0) return note('no nodes');
-    const now = Date.now();
-    const table = renderTable(
-      ['ID', 'NAME', 'HOSTNAME', 'STATUS', 'CPU%', 'TASKS', 'LAST HEARTBEAT'],
-      answer.body.map((node) => nodeRow(node, now)),
-      { color: stdoutIsTerminal(), align: ['left', 'left', 'left', 'left', 'right', 'right', 'left'] },
-    );
-    process.stdout.write(table);
-  });
+  const nodes = withClientOptions(program.command('nodes').description('list the worker nodes with their status and last heartbeat'))
+    // A word that is no subcommand reaches the action; name it for what it is, not as "too many arguments".
+    .allowExcessArguments()
+    .action(async (flags: ClientFlags, command: Command) => {
+      const [word] = command.args;
+      if (word !== undefined) command.error(`unknown command 'nodes ${word}'`, { code: 'commander.unknownCommand' });
+      const answer = await clientFor(flags).nodes();
+      if (flags.json) return printText(answer.text);
+      if (answer.body.length === 0) return note('no nodes');
+      const now = Date.now();
+      const table = renderTable(
+        ['ID', 'NAME', 'HOSTNAME', 'STATUS', 'CPU%', 'TASKS', 'LAST HEARTBEAT'],
+        answer.body.map((node) => nodeRow(node, now)),
+        { color: stdoutIsTerminal(), align: ['left', 'left', 'left', 'left', 'right', 'right', 'left'] },
+      );
+      process.stdout.write(table);
+    });
+  registerNodeToken(nodes);
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { configSource, loadConfig } from '../../config/load.js';
 import type { GantryConfig } from '../../config/schema.js';
 import { createLogger, startServer, type RunningServer } from '../../server.js';
+import { firstAdminNotice } from '../first-admin.js';
 import { checkCanListen, describeListenError, lockDataDir, prepareDataDir, type ListenTarget } from '../serve-checks.js';
 
 interface ServeFlags {
@@ -65,6 +66,9 @@ export function registerServe(program: Command): void {
       const logger = createLogger(config);
       const server = await start(config, logger, target);
       logger.info({ url: server.url, dataDir: config.dataDir, database: server.core.store.location }, 'gantry listening');
+      // The log is for machines; the person who just started a new installation reads this line.
+      const { firstAdmin } = server.core;
+      if (firstAdmin) process.stderr.write(firstAdminNotice(firstAdmin, configSource(config, 'auth.adminPassword')));
       let signals = 0;
       const shutdown = (signal: NodeJS.Signals): void => {
         signals++;
