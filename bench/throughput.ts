@@ -4,17 +4,14 @@
  * same sandbox directly through the runtime with the same concurrency.
  * Judged by the ratio gantry/baseline (target ≥ 0.8).
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load.js';
 import { createProcessRuntime, processRuntimeOptions } from '../src/runtime/process/index.js';
 import type { RunRequest } from '../src/runtime/runtime.js';
 import { cpuMeter, type CpuReading } from './lib/cpu.js';
+import { startLoad } from './lib/load-client.js';
 import { phase } from './lib/phase.js';
 import { benchServer, jobsEnded } from './lib/server.js';
 import { fmt, median } from './lib/stats.js';
@@ -34,38 +31,17 @@ interface Round {
   clientSeconds?: number;
 }
 
-/** Starts the load generator (its own process, like any client) and resolves once it is ready. */
-async function startClient(url: string, count: number): Promise<{ go(): void; done: Promise<number> }> {
-  const script = fileURLToPath(new URL('./lib/http-load.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, `${url}/jobs`, String(count), String(HTTP_CONCURRENCY), 'application/json', JOB], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const next = async (): Promise<string> => {
-    const [line] = (await once(lines, 'line')) as [string];
-    return line;
-  };
-  if ((await next()) !== 'ready') throw new Error('the load generator did not start');
-  const exited = once(child, 'exit').then(([code]) => {
-    if (code !== 0) throw new Error(`the load generator failed (exit ${String(code)})`);
-  });
-  return {
-    go: () => child.stdin.write('go\n'),
-    done: Promise.all([next(), exited]).then(([line]) => Number(line.split(' ')[1])),
-  };
-}
-
 async function gantryRound(jobs: number): Promise<Round> {
   const server = await benchServer();
   try {
-    const client = await startClient(server.url, jobs);
+    const client = await startLoad({ url: `${server.url}/jobs`, count: jobs, concurrency: HTTP_CONCURRENCY, body: { contentType: 'application/json', text: JOB } });
     const done = jobsEnded(server, jobs);
     const meter = cpuMeter();
     const started = performance.now();
     const clientSeconds = await phase('throughput-gantry', jobs, async () => {
       client.go();
-      const [seconds] = await Promise.all([client.done, done]);
-      return seconds;
+      const [load] = await Promise.all([client.done, done]);
+      return load.cpuSeconds;
     });
     return { perSecond: jobs / ((performance.now() - started) / 1000), cpu: meter(), clientSeconds };
   } finally {

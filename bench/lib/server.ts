@@ -7,10 +7,14 @@ import { TERMINAL_JOB_STATES } from '../../src/core/states.js';
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
-/** A real server on 127.0.0.1 with a throwaway data directory. */
+/**
+ * A real server on 127.0.0.1 with a throwaway data directory. Tork's routes are
+ * open as admin (Tork's own default is no authentication), so the benchmarks
+ * that are not about credentials send none; `flags.auth` replaces that.
+ */
 export async function benchServer(flags: ConfigInput = {}, runtime?: Runtime): Promise<RunningServer & { cleanup(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gantry-bench-'));
-  const config = loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', ...flags } });
+  const config = loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', auth: { anonymous: { tork: 'admin' } }, ...flags } });
   const server = await startServer(config, { runtime });
   return {
     ...server,

@@ -11,6 +11,7 @@ import { LoginThrottle } from './login-throttle.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { digestOf, keyedDigest, newSecret } from './secrets.js';
 import { TtlCache } from './ttl-cache.js';
+import { VerifiedCredentials } from './verified-credentials.js';
 import { TokenBuckets } from './token-bucket.js';
 
 export interface IdentityOptions {
@@ -40,6 +41,13 @@ export const WORKER_TOKEN_PREFIX = 'gw_';
  */
 const VERIFIED_TTL_MS = 5_000;
 
+/**
+ * How long a password that matched is remembered, so that checking it again
+ * (every VERIFIED_TTL_MS while it is used) reads the user's row instead of
+ * hashing. A changed password has a new hash and is hashed again.
+ */
+const PASSWORD_MATCH_TTL_MS = 10 * 60_000;
+
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 export interface OAuthTokens {
@@ -60,7 +68,9 @@ export class IdentityService {
   private jwtKeys: JwtKeys | undefined;
   private cookieKey = '';
   private readonly cacheKey = randomBytes(32);
-  private readonly verified = new TtlCache<Principal>(VERIFIED_TTL_MS);
+  private readonly verified = new VerifiedCredentials<Principal>(VERIFIED_TTL_MS);
+  /** Username-and-password pairs (by keyed digest) that matched, with the stored hash they matched. */
+  private readonly passwordMatches = new TtlCache<string>(PASSWORD_MATCH_TTL_MS);
   private readonly throttle = new LoginThrottle();
   private readonly buckets: TokenBuckets;
   private readonly keysFile: ApiKeysFile;
@@ -173,28 +183,30 @@ export class IdentityService {
   // ---- resolving credentials ------------------------------------------------
 
   /**
-   * HTTP Basic. A password is checked with scrypt once; the same pair is then
-   * known by its keyed digest for a few seconds. Failed attempts are slowed per
-   * username and per client address.
+   * HTTP Basic. A password is hashed with scrypt only the first time a pair is
+   * seen: after that the pair is known by its keyed digest, together with the
+   * stored hash it matched, and checking it again reads the user's row only.
+   * Failed attempts are slowed per username and per client address.
    */
   async resolveBasic(username: string, password: string, address: string): Promise<Principal> {
-    const cacheKey = `basic:${keyedDigest(this.cacheKey, `${username}\u0000${password}`)}`;
-    const cached = this.verified.get(cacheKey);
-    if (cached) return cached;
-    const waitMs = this.throttle.waitMs(username, address);
-    if (waitMs > 0) throw new GantryError('rate_limited', 'too many failed logins; try again later', { details: { retryAfterSeconds: Math.ceil(waitMs / 1000) } });
-    const found = await usersRepo.getPasswordHash(this.store.db, username);
-    // An unknown user costs a hash too, so timing does not tell which usernames exist.
-    const matches = await verifyPassword(password, found?.passwordHash ?? DUMMY_HASH);
-    if (!found || !found.passwordHash || !matches) {
-      this.throttle.failed(username, address);
-      this.logger.info({ username, address }, 'login failed');
-      throw new GantryError('unauthenticated', 'wrong username or password');
-    }
-    this.throttle.succeeded(username, address);
-    const principal = this.principalOf(found.user, 'basic');
-    this.verified.set(cacheKey, principal);
-    return principal;
+    const pair = keyedDigest(this.cacheKey, `${username}\u0000${password}`);
+    return this.verified.get(`basic:${pair}`, async () => {
+      const waitMs = this.throttle.waitMs(username, address);
+      if (waitMs > 0) throw new GantryError('rate_limited', 'too many failed logins; try again later', { details: { retryAfterSeconds: Math.ceil(waitMs / 1000) } });
+      const found = await usersRepo.getPasswordHash(this.store.db, username);
+      const storedHash = found?.passwordHash ?? null;
+      const known = storedHash !== null && this.passwordMatches.get(pair) === storedHash;
+      // An unknown user costs a hash too, so timing does not tell which usernames exist.
+      const matches = known || (await verifyPassword(password, storedHash ?? DUMMY_HASH));
+      if (!found || storedHash === null || !matches) {
+        this.throttle.failed(username, address);
+        this.logger.info({ username, address }, 'login failed');
+        throw new GantryError('unauthenticated', 'wrong username or password');
+      }
+      this.throttle.succeeded(username, address);
+      this.passwordMatches.set(pair, storedHash);
+      return { value: this.principalOf(found.user, 'basic') };
+    });
   }
 
   /**
@@ -210,86 +222,69 @@ export class IdentityService {
     return this.resolveAccessToken(token);
   }
 
-  async resolveJwt(token: string): Promise<Principal> {
-    const cacheKey = `jwt:${digestOf(token)}`;
-    const cached = this.verified.get(cacheKey);
-    if (cached) return cached;
-    const claims = await verifyJwt(this.requireJwtKeys(), token, this.options.jwt.maxAgeSeconds);
-    const user = await usersRepo.getByUsername(this.store.db, claims.sub);
-    let principal: Principal;
-    if (this.options.jwt.validateUser) {
-      // ClusterCockpit's validateUser: only stored users, with their stored roles.
-      if (!user) throw new GantryError('unauthenticated', 'unknown user');
-      principal = this.principalOf(user, 'jwt');
-    } else {
+  resolveJwt(token: string): Promise<Principal> {
+    return this.verified.get(`jwt:${digestOf(token)}`, async () => {
+      const claims = await verifyJwt(this.requireJwtKeys(), token, this.options.jwt.maxAgeSeconds);
+      const user = await usersRepo.getByUsername(this.store.db, claims.sub);
+      if (this.options.jwt.validateUser) {
+        // ClusterCockpit's validateUser: only stored users, with their stored roles.
+        if (!user) throw new GantryError('unauthenticated', 'unknown user');
+        return { value: this.principalOf(user, 'jwt'), expiresAt: claims.expiresAt };
+      }
       if (user && !user.enabled) throw new GantryError('unauthenticated', 'the user is disabled');
-      principal = { userId: user?.id ?? null, username: claims.sub, roles: claims.roles.filter(isRole), projects: claims.projects, via: 'jwt' };
-    }
-    this.verified.set(cacheKey, principal, Date.now(), claims.expiresAt);
-    return principal;
+      const principal: Principal = { userId: user?.id ?? null, username: claims.sub, roles: claims.roles.filter(isRole), projects: claims.projects, via: 'jwt' };
+      return { value: principal, expiresAt: claims.expiresAt };
+    });
   }
 
-  async resolveApiKey(key: string): Promise<Principal> {
-    const cacheKey = `key:${digestOf(key)}`;
-    const cached = this.verified.get(cacheKey);
-    if (cached) return cached;
-    const stored = await credentialsRepo.getApiKeyByDigest(this.store.db, digestOf(key));
-    if (!stored || stored.revokedAt !== null) throw new GantryError('unauthenticated', 'Invalid API key');
-    const user = await usersRepo.get(this.store.db, stored.userId);
-    if (!user || !user.enabled) throw new GantryError('unauthenticated', 'Invalid API key');
-    const now = Date.now();
-    // Last use is kept to the minute: one write a minute per key, not one per request.
-    if (stored.lastUsedAt === null || now - stored.lastUsedAt > 60_000) await credentialsRepo.touchApiKey(this.store.db, stored.id, now);
-    const principal = this.principalOf(user, 'api-key');
-    this.verified.set(cacheKey, principal);
-    return principal;
+  resolveApiKey(key: string): Promise<Principal> {
+    const digest = digestOf(key);
+    return this.verified.get(`key:${digest}`, async () => {
+      const stored = await credentialsRepo.getApiKeyByDigest(this.store.db, digest);
+      if (!stored || stored.revokedAt !== null) throw new GantryError('unauthenticated', 'Invalid API key');
+      const user = await usersRepo.get(this.store.db, stored.userId);
+      if (!user || !user.enabled) throw new GantryError('unauthenticated', 'Invalid API key');
+      const now = Date.now();
+      // Last use is kept to the minute: one write a minute per key, not one per request.
+      if (stored.lastUsedAt === null || now - stored.lastUsedAt > 60_000) await credentialsRepo.touchApiKey(this.store.db, stored.id, now);
+      return { value: this.principalOf(user, 'api-key') };
+    });
   }
 
-  async resolveAccessToken(token: string): Promise<Principal> {
-    const cacheKey = `token:${digestOf(token)}`;
-    const cached = this.verified.get(cacheKey);
-    if (cached) return cached;
-    const { user, stored } = await this.validToken(token, 'access');
-    const principal = this.principalOf(user, 'access-token');
-    this.verified.set(cacheKey, principal, Date.now(), stored.expiresAt ?? undefined);
-    return principal;
+  resolveAccessToken(token: string): Promise<Principal> {
+    return this.verified.get(`token:${digestOf(token)}`, async () => {
+      const { user, stored } = await this.validToken(token, 'access');
+      return { value: this.principalOf(user, 'access-token'), expiresAt: stored.expiresAt ?? undefined };
+    });
   }
 
   /** The user a login cookie names, if the cookie is still good (issued after the last password change, not expired). */
   async resolveCookie(username: string, issuedAt: number): Promise<Principal> {
-    const now = Date.now();
-    if (issuedAt + this.options.cookieSeconds * 1000 <= now) throw new GantryError('unauthenticated', 'the login cookie has expired');
-    const cacheKey = `cookie:${username}:${issuedAt}`;
-    const cached = this.verified.get(cacheKey);
-    if (cached) return cached;
-    const user = await usersRepo.getByUsername(this.store.db, username);
-    if (!user || !user.enabled || issuedAt < user.credentialsValidAfter) throw new GantryError('unauthenticated', 'the login cookie is no longer valid');
-    const principal = this.principalOf(user, 'cookie');
-    this.verified.set(cacheKey, principal, now, issuedAt + this.options.cookieSeconds * 1000);
-    return principal;
+    const expiresAt = issuedAt + this.options.cookieSeconds * 1000;
+    if (expiresAt <= Date.now()) throw new GantryError('unauthenticated', 'the login cookie has expired');
+    return this.verified.get(`cookie:${username}:${issuedAt}`, async () => {
+      const user = await usersRepo.getByUsername(this.store.db, username);
+      if (!user || !user.enabled || issuedAt < user.credentialsValidAfter) throw new GantryError('unauthenticated', 'the login cookie is no longer valid');
+      return { value: this.principalOf(user, 'cookie'), expiresAt };
+    });
   }
 
-  async resolveWorkerToken(token: string): Promise<Principal> {
-    const cacheKey = `worker:${digestOf(token)}`;
-    const cached = this.verified.get(cacheKey);
-    if (cached) return cached;
-    const stored = await credentialsRepo.getWorkerTokenByDigest(this.store.db, digestOf(token));
-    if (!stored || stored.revokedAt !== null) throw new GantryError('unauthenticated', 'unknown or revoked worker token');
-    const principal: Principal = { userId: null, username: `worker:${stored.name}`, roles: [], projects: [], via: 'worker-token' };
-    this.verified.set(cacheKey, principal);
-    return principal;
+  resolveWorkerToken(token: string): Promise<Principal> {
+    const digest = digestOf(token);
+    return this.verified.get(`worker:${digest}`, async () => {
+      const stored = await credentialsRepo.getWorkerTokenByDigest(this.store.db, digest);
+      if (!stored || stored.revokedAt !== null) throw new GantryError('unauthenticated', 'unknown or revoked worker token');
+      return { value: { userId: null, username: `worker:${stored.name}`, roles: [], projects: [], via: 'worker-token' } };
+    });
   }
 
   /** The principal of a configured anonymous mapping (a named user). */
-  async resolveAnonymous(username: string): Promise<Principal> {
-    const cacheKey = `anonymous:${username}`;
-    const cached = this.verified.get(cacheKey);
-    if (cached) return cached;
-    const user = await usersRepo.getByUsername(this.store.db, username);
-    if (!user || !user.enabled) throw new GantryError('unauthenticated', `anonymous requests are mapped to user ${username}, who does not exist or is disabled`);
-    const principal = this.principalOf(user, 'anonymous');
-    this.verified.set(cacheKey, principal);
-    return principal;
+  resolveAnonymous(username: string): Promise<Principal> {
+    return this.verified.get(`anonymous:${username}`, async () => {
+      const user = await usersRepo.getByUsername(this.store.db, username);
+      if (!user || !user.enabled) throw new GantryError('unauthenticated', `anonymous requests are mapped to user ${username}, who does not exist or is disabled`);
+      return { value: this.principalOf(user, 'anonymous') };
+    });
   }
 
   /** Requests per second one API key may make. */

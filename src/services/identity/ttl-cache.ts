@@ -31,11 +31,6 @@ export class TtlCache<V> {
     this.entries.delete(key);
   }
 
-  /** Drops every entry for which `test` holds. */
-  deleteWhere(test: (value: V) => boolean): void {
-    for (const [key, entry] of this.entries) if (test(entry.value)) this.entries.delete(key);
-  }
-
   clear(): void {
     this.entries.clear();
   }
