@@ -6,6 +6,8 @@ import { createProcessRuntime, defaultWorkRoot, processRuntimeOptions } from './
 import { Scheduler } from './scheduler/scheduler.js';
 import { Counters } from './services/counters.js';
 import { EventBus } from './services/event-bus.js';
+import type { ExecService } from './services/exec/exec-service.js';
+import { startExec } from './services/exec/start-exec.js';
 import { ensureFirstAdmin, type FirstAdmin } from './services/identity/first-admin.js';
 import { IdentityService } from './services/identity/identity-service.js';
 import { identityOptions } from './services/identity/identity-options.js';
@@ -41,6 +43,8 @@ export interface Core {
   scheduler: Scheduler;
   counters: Counters;
   identity: IdentityService;
+  /** Code snippets in warm sandboxes (Zeroboot's /v1/exec). */
+  exec: ExecService;
   /**
    * Set when this start made the first user, `admin`: its password, and the file
    * it is kept in when it was generated (for the CLI to show once).
@@ -120,12 +124,15 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   nodes.start(Math.max(1_000, Math.floor(config.scheduler.nodeTimeoutMs / 3)));
   schedules.start();
 
+  const workRoot = workRootOf(config, logger);
+  const exec = await startExec(config, store, counters.registry, workRoot, logger.child({ component: 'exec' }));
+
   let runtime: Runtime | undefined;
   let worker: Worker | undefined;
   if (config.worker.enabled) {
     const taskRuntime: Runtime =
       options.runtime ??
-      createProcessRuntime(processRuntimeOptions(config.runtime, workRootOf(config, logger), logger.child({ component: 'runtime' }), config.toolSearchPath));
+      createProcessRuntime(processRuntimeOptions(config.runtime, workRoot, logger.child({ component: 'runtime' }), config.toolSearchPath));
     runtime = taskRuntime;
     await taskRuntime.start();
     worker = new Worker({
@@ -154,6 +161,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     await scheduler.stop();
     await worker?.stop(config.shutdown.graceMs);
     await runtime?.stop();
+    await exec.stop();
     await schedules.stop();
     nodes.stop();
     await webhooks.stop();
@@ -161,5 +169,5 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     await store.close();
   };
 
-  return { config, store, bus, jobs, nodes, schedules, gateway, scheduler, counters, identity, firstAdmin, worker, version: GANTRY_VERSION, stop };
+  return { config, store, bus, jobs, nodes, schedules, gateway, scheduler, counters, identity, exec: exec.exec, firstAdmin, worker, version: GANTRY_VERSION, stop };
 }

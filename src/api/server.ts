@@ -8,6 +8,7 @@ import { registerAuthentication, type RouteEntry } from './auth/authenticate.js'
 import { toGantryError } from './errors.js';
 import { torkPlugin } from './tork/plugin.js';
 import { torkJobSummary, torkTaskSummary } from './tork/render.js';
+import { zerobootPlugin } from './zeroboot/plugin.js';
 import { zoePlugin } from './zoe/plugin.js';
 
 /**
@@ -62,9 +63,11 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<{ app
   const routes = registerAuthentication(app as unknown as FastifyInstance, core.identity, {
     anonymous: config.auth.anonymous,
     apiAllowedIps: config.auth.apiAllowedIps,
+    loopbackOnly: LOOPBACK.test(config.host),
   });
   await app.register(torkPlugin, { core });
   await app.register(zoePlugin, { core, prefix: '/api/0.7' });
+  await app.register(zerobootPlugin, { core });
   return { app: app as unknown as FastifyInstance, routes };
 }
 

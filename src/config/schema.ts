@@ -115,6 +115,41 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    exec: z
+      .object({
+        /** Serve `/v1/exec` (Zeroboot) from warm sandbox pools. */
+        enabled: z.boolean().default(true),
+        /** The python that runs the warm templates and python snippets; unset: /usr/bin/python3, else /usr/local/bin/python3. */
+        python: nonEmpty.optional(),
+        /** The node that runs node snippets; unset: this Gantry's own node when it lives under /usr, else /usr/bin/node, /usr/local/bin/node. */
+        node: nonEmpty.optional(),
+        /** How python sandboxes are made: `fork` of a warm interpreter (fast), or `exec` of a fresh one each (a plain pool). */
+        pythonMode: z.enum(['fork', 'exec']).default('fork'),
+        /** Sandboxes kept prepared per language. */
+        spares: z.object({ python: z.number().int().min(1).max(256).default(8), node: z.number().int().min(1).max(256).default(4) }).strict().prefault({}),
+        /** Memory a snippet may use (RLIMIT_DATA), per sandbox; health's `memory_mb`. */
+        memoryMb: z.number().int().min(16).max(65_536).default(256),
+        /** Size of each sandbox's private /tmp. */
+        tmpMb: z.number().int().min(1).max(4_096).default(64),
+        /** Processes (and threads) one sandbox may have. */
+        pids: z.number().int().min(1).max(4_096).default(64),
+        /** stdout and stderr kept per snippet; past it the snippet is stopped and the output marked truncated. */
+        outputCapBytes: z.number().int().min(1_024).max(64 * 1024 * 1024).default(1024 * 1024),
+        /** Default and largest `timeout_seconds` (Zeroboot's 30 and 300). */
+        defaultTimeoutSeconds: z.number().int().positive().default(30),
+        maxTimeoutSeconds: z.number().int().positive().default(300),
+        /** Snippets running at once per language; more wait in a queue of `queueLength`, then get 503. */
+        maxRunning: z.number().int().positive().default(32),
+        queueLength: z.number().int().nonnegative().default(256),
+        /** Longest a snippet waits in that queue before it gets 503. */
+        queueTimeoutMs: z.number().int().positive().default(10_000),
+        /** Snippets one batch may hold. */
+        maxBatch: z.number().int().positive().default(64),
+        /** Exec records whose code and output are kept; older ones keep their timings and exit code only. */
+        keepOutputs: z.number().int().nonnegative().default(10_000),
+      })
+      .strict()
+      .prefault({}),
     auth: z
       .object({
         /**

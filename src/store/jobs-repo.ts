@@ -79,7 +79,7 @@ export async function updateMany(db: Db, dialect: SqlDialect, updates: readonly 
   );
 }
 
-function jobToRow(job: NewJob): Omit<JobRow, 'num_id'> {
+export function jobToRow(job: NewJob): Omit<JobRow, 'num_id'> {
   return {
     id: job.id,
     kind: job.kind,

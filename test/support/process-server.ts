@@ -19,7 +19,7 @@ export interface ServerProcess {
 export async function spawnServer(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
     // As the in-process test servers: admin with a known password, Tork without credentials as admin.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GANTRY_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, GANTRY_ANONYMOUS_TORK: 'admin', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GANTRY_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, GANTRY_ANONYMOUS_TORK: 'admin', GANTRY_EXEC_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));

@@ -38,6 +38,8 @@ export async function startTestServer(
       ...overrides,
       scheduler: { retryBackoffMs: 50, ...overrides.scheduler },
       shutdown: { graceMs: 2_000, ...overrides.shutdown },
+      // Warm sandbox pools cost every server start; the exec tests turn them on.
+      exec: { enabled: false, ...overrides.exec },
       // Tests of the dialects' behaviour call Tork without credentials, as admin; the
       // access tests (test/api/auth) turn this off and bring credentials.
       auth: { adminPassword: TEST_ADMIN_PASSWORD, anonymous: { tork: 'admin' }, ...overrides.auth },

@@ -10,7 +10,12 @@ export interface AuthSettings {
   anonymous: Partial<Record<DialectName, string>>;
   /** Addresses admin routes accept; empty or `*`: any. */
   apiAllowedIps: readonly string[];
+  /** The server listens on loopback only (exec routes may then go without keys). */
+  loopbackOnly: boolean;
 }
+
+/** Who a request without a credential is on an open exec route. */
+const OPEN_EXEC: Principal = { userId: null, username: 'anonymous', roles: ['api'], projects: [], via: 'anonymous' };
 
 /** A registered route and its policy: the table the access tests are generated from. */
 export interface RouteEntry {
@@ -63,6 +68,7 @@ async function resolve(identity: IdentityService, settings: AuthSettings, reques
   const credential: PresentedCredential = presentedCredential(request);
   switch (credential.kind) {
     case 'none': {
+      if (auth.access.kind === 'principal' && auth.access.openWithoutKeys && settings.loopbackOnly && !identity.keysFileHasKeys()) return OPEN_EXEC;
       const anonymous = settings.anonymous[auth.dialect];
       if (anonymous === undefined) throw new GantryError('unauthenticated', MISSING_CREDENTIAL);
       return identity.resolveAnonymous(anonymous);

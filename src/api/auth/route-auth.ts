@@ -13,10 +13,13 @@ export type DialectName = 'tork' | 'zoe' | 'zeroboot' | 'cockpit' | 'ewms';
  *   anonymous user); with `roles`, one of them; with `adminAddresses`, only from
  *   the addresses in `auth.apiAllowedIps` (ClusterCockpit's admin routes).
  * - `worker`: a worker token (the worker protocol's routes).
+ * - `principal` with `openWithoutKeys` (Zeroboot's exec routes): as Zeroboot,
+ *   a request without a credential is let through while its keys file holds no
+ *   keys, but only while the server listens on loopback alone.
  */
 export type RouteAccess =
   | { kind: 'public' }
-  | { kind: 'principal'; roles?: readonly Role[]; adminAddresses?: boolean }
+  | { kind: 'principal'; roles?: readonly Role[]; adminAddresses?: boolean; openWithoutKeys?: boolean }
   | { kind: 'worker' };
 
 export interface RouteAuth {
@@ -42,6 +45,11 @@ export function publicRoute(dialect: DialectName): { config: { auth: RouteAuth }
 /** Route options of a route for any authenticated user, or for one of `roles`. */
 export function userRoute(dialect: DialectName, roles?: readonly Role[]): { config: { auth: RouteAuth } } {
   return { config: { auth: { dialect, access: roles ? { kind: 'principal', roles } : { kind: 'principal' } } } };
+}
+
+/** Route options of Zeroboot's exec routes: any credential, or none while no keys file has keys and Gantry listens on loopback. */
+export function execRoute(dialect: DialectName): { config: { auth: RouteAuth } } {
+  return { config: { auth: { dialect, access: { kind: 'principal', openWithoutKeys: true } } } };
 }
 
 /** Route options of an admin route (role `admin`), held to `auth.apiAllowedIps`. */

@@ -1,0 +1,537 @@
+"""Gantry's warm sandbox template.
+
+Runs inside a bubblewrap sandbox (read-only host userland, no network, as an
+unprivileged user) and keeps a few children ready, each already in its own
+user, mount, network, ipc, uts and pid namespaces with a private /tmp and a
+fresh /proc, its limits set and its capabilities dropped, waiting for exactly
+one snippet. A request takes a waiting child, the child runs the snippet once
+and exits; the template then prepares another. Nothing is reused.
+
+In "fork" mode (python) the child is a fork of this interpreter and runs the
+snippet in-process: no interpreter start-up on the request path. In "exec"
+mode the child execs the configured interpreter ahead of demand (node, or a
+plain python), which waits for its snippet on fd 3.
+
+Protocol: one JSON object per line. The first line on stdin configures the
+template; then {"op": "run", "id", "code", "timeout"} lines. The template
+answers {"op": "ready", ...} once, and {"op": "done", "id", ...} per run.
+"""
+
+import ctypes
+import fcntl
+import errno
+import json
+import os
+import resource
+import selectors
+import signal
+import sys
+import time
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_CHILD_SUBREAPER = 36
+PR_CAPBSET_DROP = 24
+CAP_LAST = 63
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+F_SETPIPE_SZ = 1031
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+class CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def check(result, what):
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def mount(source, target, fstype, flags, data):
+    check(libc.mount(source, target, fstype, ctypes.c_ulong(flags), data), f"mount {target.decode()}")
+
+
+def write_file(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def drop_capabilities():
+    """No capability left in the child's own user namespace, and none to be had by exec."""
+    for cap in range(CAP_LAST + 1):
+        libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+    data = (CapData * 2)()
+    check(libc.capset(ctypes.byref(CapHeader(LINUX_CAPABILITY_VERSION_3, 0)), data), "capset")
+    check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+
+def enter_namespaces(config):
+    """In the first child: own namespaces; the template's user becomes `inner_uid` inside."""
+    uid, gid = os.getuid(), os.getgid()
+    flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID
+    check(libc.unshare(flags), "unshare")
+    write_file("/proc/self/setgroups", "deny")
+    write_file("/proc/self/uid_map", f"{config['inner_uid']} {uid} 1\n")
+    write_file("/proc/self/gid_map", f"{config['inner_gid']} {gid} 1\n")
+
+
+def set_up_sandbox(config):
+    """In the sandbox's pid 1, before any snippet: its file system, limits and identity."""
+    os.setsid()
+    mount(None, b"/", None, MS_REC | MS_PRIVATE, None)
+    tmp = f"size={config['tmp_bytes']},mode=1777,nr_inodes=4096".encode()
+    mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, tmp)
+    mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    check(libc.sethostname(b"sandbox", 7), "sethostname")
+    memory = config["memory_bytes"]
+    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_NPROC, (config["pids"], config["pids"]))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (config["tmp_bytes"], config["tmp_bytes"]))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.setresgid(config["inner_gid"], config["inner_gid"], config["inner_gid"])
+    os.setresuid(config["inner_uid"], config["inner_uid"], config["inner_uid"])
+    drop_capabilities()
+    os.chdir("/tmp")
+
+
+def read_all(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def child_main(config, control, ready, out, err):
+    """The sandbox: prepared, then one snippet, then gone. Never returns.
+
+    Its descriptors: 0 /dev/null, 1 and 2 the output pipes, 3 the snippet (read
+    to end of file), and in exec mode 4, where the interpreter says it is ready.
+    """
+    status = 127
+    try:
+        set_up_sandbox(config)
+        null = os.open("/dev/null", os.O_RDONLY)
+        for source, target in ((null, 0), (out, 1), (err, 2), (control, 3), (ready, 4)):
+            os.dup2(source, target)
+        os.closerange(5, 65536)
+        if config["mode"] == "exec":
+            limit = config["max_cpu_seconds"]
+            resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1))
+            os.execve(config["argv"][0], config["argv"], config["env"])
+        os.environ.clear()
+        os.environ.update(config["env"])
+        status = run_snippet_from(3, 4)
+    except BaseException as error:  # noqa: BLE001 - the sandbox reports whatever stopped it
+        try:
+            os.write(2, f"sandbox: {error}\n".encode())
+        except OSError:
+            pass
+    os._exit(status)
+
+
+def run_snippet_from(control, ready):
+    """Says it is ready, waits for its one snippet, runs it: the exit status."""
+    os.write(ready, b"R")
+    os.close(ready)
+    request = read_all(control)
+    os.close(control)
+    header, _, code = request.partition(b"\n")
+    limit = json.loads(header)["cpu_seconds"]
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1))
+    return run_python(code.decode("utf-8", "replace"))
+
+
+def run_python(code):
+    """Runs a snippet as `python3 -c` would: its exit status, tracebacks on stderr."""
+    import traceback
+
+    sys.stdin = open(0, "r")
+    sys.stdout = open(1, "w", buffering=8192, encoding="utf-8", errors="backslashreplace", closefd=False)
+    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
+    sys.argv = ["-c"]
+    scope = {"__name__": "__main__", "__builtins__": __builtins__}
+    status = 0
+    try:
+        exec(compile(code, "<string>", "exec"), scope)
+    except SystemExit as stop:
+        if stop.code is None:
+            status = 0
+        elif isinstance(stop.code, int):
+            status = stop.code & 0xFF
+        else:
+            print(stop.code, file=sys.stderr)
+            status = 1
+    except BaseException:  # noqa: BLE001 - as the interpreter: print and exit 1
+        traceback.print_exc()
+        status = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # noqa: BLE001 - a closed stdout is the snippet's own business
+        pass
+    return status
+
+
+class Sandbox:
+    """A prepared child: its pid (pid 1 of its own namespace), pipes, and the run it serves."""
+
+    def __init__(self, pid, control, ready, out, err):
+        self.pid = pid
+        self.control = control
+        self.ready_fd = ready
+        self.out = out
+        self.err = err
+        self.ready = False
+        self.run = None
+        self.status = None
+        self.open_streams = 2
+
+
+class Template:
+    def __init__(self, config):
+        self.config = config
+        self.selector = selectors.DefaultSelector()
+        self.spares = []
+        self.preparing = 0
+        self.by_pid = {}
+        self.queue = []
+        self.output_cap = config["output_cap"]
+        self.inbox = b""
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_w, False)
+        self.selector.register(self.wake_r, selectors.EVENT_READ, ("wake", None))
+        self.selector.register(0, selectors.EVENT_READ, ("stdin", None))
+
+    def send(self, message):
+        data = (json.dumps(message) + "\n").encode()
+        view = memoryview(data)
+        while view:
+            try:
+                written = os.write(1, view)
+                view = view[written:]
+            except BlockingIOError:
+                selectors.select.select([], [1], [])
+
+    def prepare(self):
+        """Forks a child that enters its namespaces and forks the sandbox's pid 1."""
+        control_r, control_w = os.pipe()
+        # Room for a whole snippet, so handing it over never blocks the template.
+        fcntl.fcntl(control_w, F_SETPIPE_SZ, self.config["control_pipe_bytes"])
+        ready_r, ready_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        pid_r, pid_w = os.pipe()
+        first = os.fork()
+        if first == 0:
+            try:
+                for fd in (control_w, ready_r, out_r, err_r, pid_r, self.wake_r, self.wake_w):
+                    os.close(fd)
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                enter_namespaces(self.config)
+                inner = os.fork()
+                if inner == 0:
+                    os.close(pid_w)
+                    child_main(self.config, control_r, ready_w, out_w, err_w)
+                os.write(pid_w, str(inner).encode())
+                os._exit(0)
+            except BaseException as error:  # noqa: BLE001 - reported through the pid pipe
+                try:
+                    os.write(pid_w, f"error {error}".encode())
+                finally:
+                    os._exit(1)
+        for fd in (control_r, ready_w, out_w, err_w, pid_w):
+            os.close(fd)
+        answer = read_all(pid_r).decode()
+        os.close(pid_r)
+        reap(first)
+        if not answer.isdigit():
+            for fd in (control_w, ready_r, out_r, err_r):
+                os.close(fd)
+            raise RuntimeError(answer or "the sandbox did not start")
+        sandbox = Sandbox(int(answer), control_w, ready_r, out_r, err_r)
+        self.by_pid[sandbox.pid] = sandbox
+        self.preparing += 1
+        self.selector.register(ready_r, selectors.EVENT_READ, ("ready", sandbox))
+
+    def refill(self):
+        while len(self.spares) + self.preparing < self.config["spares"]:
+            try:
+                self.prepare()
+            except Exception as error:  # noqa: BLE001 - told to Gantry, which retries later
+                self.send({"op": "error", "message": f"cannot prepare a sandbox: {error}"})
+                return
+
+    def on_ready(self, sandbox):
+        self.selector.unregister(sandbox.ready_fd)
+        ok = os.read(sandbox.ready_fd, 1) == b"R"
+        os.close(sandbox.ready_fd)
+        self.preparing -= 1
+        if not ok:
+            self.discard(sandbox)
+            return
+        sandbox.ready = True
+        self.spares.append(sandbox)
+        self.dispatch()
+
+    def discard(self, sandbox):
+        try:
+            os.kill(sandbox.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        for fd in (sandbox.control, sandbox.out, sandbox.err):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def on_request(self, request):
+        if request.get("op") == "run":
+            request["received"] = time.monotonic()
+            self.queue.append(request)
+            self.dispatch()
+        elif request.get("op") == "status":
+            self.send({"op": "status", "spares": len(self.spares), "preparing": self.preparing, "queued": len(self.queue)})
+
+    def dispatch(self):
+        while self.queue and self.spares:
+            request = self.queue.pop(0)
+            sandbox = self.spares.pop(0)
+            self.start(sandbox, request)
+        self.refill()
+
+    def start(self, sandbox, request):
+        timeout = float(request["timeout"])
+        run = {
+            "id": request["id"],
+            "out": bytearray(),
+            "err": bytearray(),
+            "truncated": False,
+            "timed_out": False,
+            "deadline": time.monotonic() + timeout,
+            "timeout": timeout,
+        }
+        sandbox.run = run
+        header = json.dumps({"cpu_seconds": max(1, int(timeout + 0.999))}).encode()
+        payload = header + b"\n" + request["code"].encode("utf-8", "surrogatepass")
+        run["forked"] = time.monotonic()
+        self.write_control(sandbox, payload)
+        run["fork_ms"] = (run["forked"] - request["received"]) * 1000
+        run["started"] = time.monotonic()
+        self.selector.register(sandbox.out, selectors.EVENT_READ, ("out", sandbox))
+        self.selector.register(sandbox.err, selectors.EVENT_READ, ("err", sandbox))
+
+    def write_control(self, sandbox, payload):
+        # The snippet's whole code, then end of file: the sandbox reads it before running anything.
+        view = memoryview(payload)
+        try:
+            while view:
+                view = view[os.write(sandbox.control, view):]
+        except OSError:
+            pass
+        os.close(sandbox.control)
+        sandbox.control = -1
+
+    def on_output(self, sandbox, stream):
+        fd = sandbox.out if stream == "out" else sandbox.err
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            chunk = b""
+        run = sandbox.run
+        if not chunk:
+            self.selector.unregister(fd)
+            os.close(fd)
+            sandbox.open_streams -= 1
+            self.maybe_done(sandbox)
+            return
+        buffer = run[stream]
+        room = self.output_cap - len(run["out"]) - len(run["err"])
+        if len(chunk) > room:
+            buffer.extend(chunk[: max(room, 0)])
+            if not run["truncated"]:
+                run["truncated"] = True
+                # Output past the cap is not kept; the snippet that makes it is stopped.
+                os.kill(sandbox.pid, signal.SIGKILL)
+        else:
+            buffer.extend(chunk)
+
+    def on_exit(self, pid, status):
+        sandbox = self.by_pid.get(pid)
+        if sandbox is None:
+            return
+        sandbox.status = status
+        if sandbox.run is None:
+            # Died while waiting (killed from outside, or it failed to set up).
+            self.by_pid.pop(pid, None)
+            if sandbox.ready:
+                self.spares.remove(sandbox)
+            else:
+                try:
+                    self.selector.unregister(sandbox.ready_fd)
+                    os.close(sandbox.ready_fd)
+                except (KeyError, ValueError, OSError):
+                    pass
+                self.preparing -= 1
+            self.discard(sandbox)
+            self.refill()
+            return
+        self.maybe_done(sandbox)
+
+    def maybe_done(self, sandbox):
+        if sandbox.status is None or sandbox.open_streams > 0:
+            return
+        run = sandbox.run
+        self.by_pid.pop(sandbox.pid, None)
+        status = sandbox.status
+        if os.WIFEXITED(status):
+            exit_code, signal_number = os.WEXITSTATUS(status), None
+        else:
+            exit_code, signal_number = None, os.WTERMSIG(status)
+        self.send(
+            {
+                "op": "done",
+                "id": run["id"],
+                "stdout": run["out"].decode("utf-8", "replace"),
+                "stderr": run["err"].decode("utf-8", "replace"),
+                "exit_code": exit_code,
+                "signal": signal_number,
+                "timed_out": run["timed_out"],
+                "truncated": run["truncated"],
+                "fork_ms": run["fork_ms"],
+                "exec_ms": (time.monotonic() - run["started"]) * 1000,
+            }
+        )
+
+    def check_deadlines(self):
+        now = time.monotonic()
+        for sandbox in list(self.by_pid.values()):
+            run = sandbox.run
+            if run is not None and not run["timed_out"] and sandbox.status is None and now >= run["deadline"]:
+                run["timed_out"] = True
+                try:
+                    os.kill(sandbox.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+    def next_deadline(self):
+        deadlines = [s.run["deadline"] for s in self.by_pid.values() if s.run is not None and not s.run["timed_out"] and s.status is None]
+        return max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+
+    def reap_all(self):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.on_exit(pid, status)
+
+    def on_stdin(self):
+        chunk = os.read(0, 65536)
+        if not chunk:
+            # Gantry went away: so does every sandbox.
+            for sandbox in list(self.by_pid.values()):
+                self.discard(sandbox)
+            os._exit(0)
+        self.inbox += chunk
+        while b"\n" in self.inbox:
+            line, _, self.inbox = self.inbox.partition(b"\n")
+            if line.strip():
+                self.on_request(json.loads(line))
+
+    def loop(self):
+        # The handler does nothing: the wake-up byte on wake_r is what the loop waits for.
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.set_wakeup_fd(self.wake_w)
+        self.refill()
+        self.send({"op": "ready", "pid": os.getpid(), "numpy": has_numpy()})
+        while True:
+            for key, _ in self.selector.select(self.next_deadline()):
+                kind, sandbox = key.data
+                if kind == "wake":
+                    try:
+                        os.read(self.wake_r, 4096)
+                    except BlockingIOError:
+                        pass
+                    self.reap_all()
+                elif kind == "stdin":
+                    self.on_stdin()
+                elif kind == "ready":
+                    self.on_ready(sandbox)
+                else:
+                    self.on_output(sandbox, kind)
+            self.check_deadlines()
+            self.reap_all()
+
+
+def reap(pid):
+    while True:
+        try:
+            os.waitpid(pid, 0)
+            return
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            return
+
+
+def has_numpy():
+    try:
+        import importlib.util
+
+        return importlib.util.find_spec("numpy") is not None
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def read_line(fd):
+    """One line from `fd`, read byte by byte: nothing after it is taken from the pipe."""
+    data = bytearray()
+    while True:
+        byte = os.read(fd, 1)
+        if not byte or byte == b"\n":
+            return bytes(data)
+        data.extend(byte)
+
+
+def main():
+    if sys.argv[1:] == ["--run"]:
+        # A plain interpreter of exec mode: descriptors as child_main left them.
+        os._exit(run_snippet_from(3, 4))
+    config = json.loads(read_line(0))
+    check(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "subreaper")
+    for module in config.get("preload", []):
+        try:
+            __import__(module)
+        except ImportError:
+            pass
+    Template(config).loop()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as error:  # noqa: BLE001 - the one line Gantry logs
+        sys.stderr.write(f"warm template failed: {error}\n")
+        sys.exit(1)
