@@ -27,6 +27,8 @@ import selectors
 import signal
 import sys
 import time
+import traceback
+import gc
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -124,7 +126,8 @@ def child_main(config, control, ready, out, err):
     """The sandbox: prepared, then one snippet, then gone. Never returns.
 
     Its descriptors: 0 /dev/null, 1 and 2 the output pipes, 3 the snippet (read
-    to end of file), and in exec mode 4, where the interpreter says it is ready.
+    to end of file), 4 the status pipe: `R` when it is ready for its snippet,
+    `X<exit code>` when the snippet is done.
     """
     status = 127
     try:
@@ -148,26 +151,44 @@ def child_main(config, control, ready, out, err):
     os._exit(status)
 
 
-def run_snippet_from(control, ready):
-    """Says it is ready, waits for its one snippet, runs it: the exit status."""
-    os.write(ready, b"R")
-    os.close(ready)
+def run_snippet_from(control, status_fd):
+    """Gets everything ready, says so, waits for its one snippet and runs it.
+
+    What can be done before the snippet arrives is done here, ahead of demand:
+    the standard streams, a first compile (a forked interpreter pays for the
+    memory it touches first; better now than on the request). When the snippet
+    is done its exit status goes to the template on `status_fd`, and its output
+    streams are closed, so the answer need not wait for the process to be torn
+    down.
+    """
+    streams = python_streams()
+    compile("pass", "<string>", "exec")
+    os.write(status_fd, b"R")
     request = read_all(control)
     os.close(control)
     header, _, code = request.partition(b"\n")
-    limit = json.loads(header)["cpu_seconds"]
+    limit = int(header)
     resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 1))
-    return run_python(code.decode("utf-8", "replace"))
+    status = run_python(code.decode("utf-8", "replace"), streams)
+    try:
+        os.write(status_fd, f"X{status}\n".encode())
+        os.close(1)
+        os.close(2)
+    except OSError:
+        pass
+    return status
 
 
-def run_python(code):
-    """Runs a snippet as `python3 -c` would: its exit status, tracebacks on stderr."""
-    import traceback
-
+def python_streams():
     sys.stdin = open(0, "r")
     sys.stdout = open(1, "w", buffering=8192, encoding="utf-8", errors="backslashreplace", closefd=False)
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
     sys.argv = ["-c"]
+    return sys.stdout, sys.stderr
+
+
+def run_python(code, streams):
+    """Runs a snippet as `python3 -c` would: its exit status, tracebacks on stderr."""
     scope = {"__name__": "__main__", "__builtins__": __builtins__}
     status = 0
     try:
@@ -183,11 +204,11 @@ def run_python(code):
     except BaseException:  # noqa: BLE001 - as the interpreter: print and exit 1
         traceback.print_exc()
         status = 1
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BaseException:  # noqa: BLE001 - a closed stdout is the snippet's own business
-        pass
+    for stream in streams:
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001 - a closed stdout is the snippet's own business
+            pass
     return status
 
 
@@ -202,8 +223,12 @@ class Sandbox:
         self.err = err
         self.ready = False
         self.run = None
+        # The wait status once reaped; the exit code once the sandbox has told it.
         self.status = None
+        self.told_code = None
+        self.status_bytes = b""
         self.open_streams = 2
+        self.answered = False
 
 
 class Template:
@@ -216,6 +241,7 @@ class Template:
         self.queue = []
         self.output_cap = config["output_cap"]
         self.inbox = b""
+        self.retry_at = 0.0
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         self.selector.register(self.wake_r, selectors.EVENT_READ, ("wake", None))
@@ -232,7 +258,11 @@ class Template:
                 selectors.select.select([], [1], [])
 
     def prepare(self):
-        """Forks a child that enters its namespaces and forks the sandbox's pid 1."""
+        """Forks a child that enters its namespaces and forks the sandbox's pid 1.
+
+        Does not wait for it: the child tells the sandbox's pid on a pipe that
+        the loop reads (on_pid), so running snippets are answered meanwhile.
+        """
         control_r, control_w = os.pipe()
         # Room for a whole snippet, so handing it over never blocks the template.
         fcntl.fcntl(control_w, F_SETPIPE_SZ, self.config["control_pipe_bytes"])
@@ -243,8 +273,8 @@ class Template:
         first = os.fork()
         if first == 0:
             try:
-                for fd in (control_w, ready_r, out_r, err_r, pid_r, self.wake_r, self.wake_w):
-                    os.close(fd)
+                # Nothing of the template's (other sandboxes' pipes above all) goes along.
+                close_all_except((0, 1, 2, control_r, ready_w, out_w, err_w, pid_w))
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 enter_namespaces(self.config)
@@ -261,48 +291,88 @@ class Template:
                     os._exit(1)
         for fd in (control_r, ready_w, out_w, err_w, pid_w):
             os.close(fd)
+        self.preparing += 1
+        self.selector.register(pid_r, selectors.EVENT_READ, ("pid", (pid_r, control_w, ready_r, out_r, err_r)))
+
+    def on_pid(self, fds):
+        pid_r, control_w, ready_r, out_r, err_r = fds
         answer = read_all(pid_r).decode()
+        self.selector.unregister(pid_r)
         os.close(pid_r)
-        reap(first)
         if not answer.isdigit():
+            self.preparing -= 1
             for fd in (control_w, ready_r, out_r, err_r):
                 os.close(fd)
-            raise RuntimeError(answer or "the sandbox did not start")
+            self.send({"op": "error", "message": f"cannot prepare a sandbox: {answer or 'it did not start'}"})
+            # Try again in a while, not in a tight loop.
+            self.retry_at = time.monotonic() + 1.0
+            return
         sandbox = Sandbox(int(answer), control_w, ready_r, out_r, err_r)
         self.by_pid[sandbox.pid] = sandbox
-        self.preparing += 1
-        self.selector.register(ready_r, selectors.EVENT_READ, ("ready", sandbox))
+        self.selector.register(ready_r, selectors.EVENT_READ, ("status", sandbox))
 
     def refill(self):
+        if time.monotonic() < self.retry_at:
+            return
         while len(self.spares) + self.preparing < self.config["spares"]:
             try:
                 self.prepare()
-            except Exception as error:  # noqa: BLE001 - told to Gantry, which retries later
+            except Exception as error:  # noqa: BLE001 - told to Gantry; tried again later
                 self.send({"op": "error", "message": f"cannot prepare a sandbox: {error}"})
+                self.retry_at = time.monotonic() + 1.0
                 return
 
-    def on_ready(self, sandbox):
-        self.selector.unregister(sandbox.ready_fd)
-        ok = os.read(sandbox.ready_fd, 1) == b"R"
-        os.close(sandbox.ready_fd)
-        self.preparing -= 1
-        if not ok:
-            self.discard(sandbox)
+    def on_status(self, sandbox):
+        """Bytes from a sandbox's status pipe: `R` once it is ready, `X<code>` when its snippet is done."""
+        if sandbox.ready_fd < 0:
+            return  # closed earlier in the same round of events
+        try:
+            chunk = os.read(sandbox.ready_fd, 64)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self.selector.unregister(sandbox.ready_fd)
+            os.close(sandbox.ready_fd)
+            sandbox.ready_fd = -1
+            if not sandbox.ready:
+                self.preparing -= 1
+                self.by_pid.pop(sandbox.pid, None)
+                self.discard(sandbox)
+                self.refill()
             return
-        sandbox.ready = True
-        self.spares.append(sandbox)
-        self.dispatch()
+        if not sandbox.ready:
+            if chunk[:1] != b"R":
+                return
+            sandbox.ready = True
+            self.preparing -= 1
+            self.spares.append(sandbox)
+            chunk = chunk[1:]
+            self.dispatch()
+        sandbox.status_bytes += chunk
+        if sandbox.run is not None and sandbox.status_bytes.startswith(b"X") and sandbox.status_bytes.endswith(b"\n"):
+            text = sandbox.status_bytes[1:-1].decode(errors="replace")
+            if text.isdigit():
+                sandbox.told_code = int(text)
+                self.maybe_done(sandbox)
 
     def discard(self, sandbox):
         try:
             os.kill(sandbox.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        for fd in (sandbox.control, sandbox.out, sandbox.err):
+        for fd in (sandbox.control, sandbox.out, sandbox.err, sandbox.ready_fd):
+            if fd < 0:
+                continue
+            try:
+                if fd == sandbox.ready_fd:
+                    self.selector.unregister(fd)
+            except (KeyError, ValueError):
+                pass
             try:
                 os.close(fd)
             except OSError:
                 pass
+        sandbox.control = sandbox.out = sandbox.err = sandbox.ready_fd = -1
 
     def on_request(self, request):
         if request.get("op") == "run":
@@ -331,7 +401,7 @@ class Template:
             "timeout": timeout,
         }
         sandbox.run = run
-        header = json.dumps({"cpu_seconds": max(1, int(timeout + 0.999))}).encode()
+        header = str(max(1, int(timeout + 0.999))).encode()
         payload = header + b"\n" + request["code"].encode("utf-8", "surrogatepass")
         run["forked"] = time.monotonic()
         self.write_control(sandbox, payload)
@@ -353,6 +423,8 @@ class Template:
 
     def on_output(self, sandbox, stream):
         fd = sandbox.out if stream == "out" else sandbox.err
+        if fd < 0:
+            return  # closed earlier in the same round of events
         try:
             chunk = os.read(fd, 65536)
         except OSError:
@@ -361,6 +433,10 @@ class Template:
         if not chunk:
             self.selector.unregister(fd)
             os.close(fd)
+            if stream == "out":
+                sandbox.out = -1
+            else:
+                sandbox.err = -1
             sandbox.open_streams -= 1
             self.maybe_done(sandbox)
             return
@@ -380,17 +456,17 @@ class Template:
         if sandbox is None:
             return
         sandbox.status = status
+        if sandbox.answered:
+            # Its answer went out when it told its exit code; now it is gone too.
+            self.by_pid.pop(pid, None)
+            self.discard(sandbox)
+            return
         if sandbox.run is None:
             # Died while waiting (killed from outside, or it failed to set up).
             self.by_pid.pop(pid, None)
             if sandbox.ready:
                 self.spares.remove(sandbox)
-            else:
-                try:
-                    self.selector.unregister(sandbox.ready_fd)
-                    os.close(sandbox.ready_fd)
-                except (KeyError, ValueError, OSError):
-                    pass
+            elif sandbox.ready_fd >= 0:
                 self.preparing -= 1
             self.discard(sandbox)
             self.refill()
@@ -398,15 +474,30 @@ class Template:
         self.maybe_done(sandbox)
 
     def maybe_done(self, sandbox):
-        if sandbox.status is None or sandbox.open_streams > 0:
+        """Answers once the output is complete and the exit code known: told by the sandbox, or from its wait status."""
+        if sandbox.answered or sandbox.open_streams > 0:
             return
         run = sandbox.run
-        self.by_pid.pop(sandbox.pid, None)
-        status = sandbox.status
-        if os.WIFEXITED(status):
-            exit_code, signal_number = os.WEXITSTATUS(status), None
+        if sandbox.told_code is not None and not run["timed_out"] and not run["truncated"]:
+            exit_code, signal_number = sandbox.told_code, None
+        elif sandbox.status is not None:
+            status = sandbox.status
+            if os.WIFEXITED(status):
+                exit_code, signal_number = os.WEXITSTATUS(status), None
+            else:
+                exit_code, signal_number = None, os.WTERMSIG(status)
         else:
-            exit_code, signal_number = None, os.WTERMSIG(status)
+            return
+        sandbox.answered = True
+        if sandbox.status is None:
+            # Whatever it left behind goes with it; reaped later.
+            try:
+                os.kill(sandbox.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        else:
+            self.by_pid.pop(sandbox.pid, None)
+            self.discard(sandbox)
         self.send(
             {
                 "op": "done",
@@ -426,7 +517,7 @@ class Template:
         now = time.monotonic()
         for sandbox in list(self.by_pid.values()):
             run = sandbox.run
-            if run is not None and not run["timed_out"] and sandbox.status is None and now >= run["deadline"]:
+            if run is not None and not sandbox.answered and not run["timed_out"] and sandbox.status is None and now >= run["deadline"]:
                 run["timed_out"] = True
                 try:
                     os.kill(sandbox.pid, signal.SIGKILL)
@@ -434,7 +525,9 @@ class Template:
                     pass
 
     def next_deadline(self):
-        deadlines = [s.run["deadline"] for s in self.by_pid.values() if s.run is not None and not s.run["timed_out"] and s.status is None]
+        deadlines = [s.run["deadline"] for s in self.by_pid.values() if s.run is not None and not s.answered and not s.run["timed_out"] and s.status is None]
+        if self.retry_at > time.monotonic():
+            deadlines.append(self.retry_at)
         return max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
 
     def reap_all(self):
@@ -477,23 +570,26 @@ class Template:
                     self.reap_all()
                 elif kind == "stdin":
                     self.on_stdin()
-                elif kind == "ready":
-                    self.on_ready(sandbox)
+                elif kind == "status":
+                    self.on_status(sandbox)
+                elif kind == "pid":
+                    self.on_pid(sandbox)
                 else:
                     self.on_output(sandbox, kind)
             self.check_deadlines()
             self.reap_all()
+            self.refill()
 
 
-def reap(pid):
-    while True:
-        try:
-            os.waitpid(pid, 0)
-            return
-        except InterruptedError:
-            continue
-        except ChildProcessError:
-            return
+def close_all_except(keep):
+    """Closes every descriptor not in `keep`."""
+    low = 0
+    for fd in sorted(set(keep)):
+        # closerange(n, n) would close everything (it passes n..n-1 on as an unsigned range).
+        if low < fd:
+            os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 65536)
 
 
 def has_numpy():
@@ -526,6 +622,9 @@ def main():
             __import__(module)
         except ImportError:
             pass
+    # Objects made so far stay out of the collector's way, so a forked sandbox
+    # does not copy the pages a collection would touch.
+    gc.freeze()
     Template(config).loop()
 
 
