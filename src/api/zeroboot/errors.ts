@@ -24,6 +24,8 @@ export const UNPROCESSABLE = { details: { unprocessable: true } } as const;
 /** Zeroboot's words where its clients may look for them. */
 function zerobootMessage(error: GantryError): string {
   if (error.code === 'unauthenticated' && error.message === MISSING_CREDENTIAL) return 'Missing Authorization header';
+  // A Bearer value that is no key, token or JWT Gantry knows: Zeroboot calls every such value a wrong key.
+  if (error.code === 'unauthenticated' && error.message === 'unknown access token') return 'Invalid API key';
   return error.message;
 }
 

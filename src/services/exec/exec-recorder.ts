@@ -58,10 +58,11 @@ export class ExecRecorder {
     this.writing = this.writing.then(async () => {
       try {
         await insertExecRecords(this.store.db, batch);
-        if (prune) await forgetOldExecOutputs(this.store.db, this.keepOutputs);
-      } catch (error) {
-        this.onError(error);
+      } catch {
+        // One bad record must not take the others with it: each alone, and only the bad ones are reported.
+        for (const record of batch) await insertExecRecords(this.store.db, [record]).catch(this.onError);
       }
+      if (prune) await forgetOldExecOutputs(this.store.db, this.keepOutputs).catch(this.onError);
     });
   }
 }

@@ -162,7 +162,8 @@ export class ExecService {
   }
 
   private recordOf(request: ExecRequest, result: ExecResult, owner: Principal, createdAt: number): { job: NewJob; task: Task } {
-    const ended = createdAt + result.totalTimeMs;
+    // The store keeps whole milliseconds.
+    const ended = createdAt + Math.round(result.totalTimeMs);
     const ok = result.exitCode === 0;
     const jobId = newId();
     const job: NewJob = {
