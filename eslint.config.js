@@ -33,7 +33,7 @@ export default tseslint.config(
   {
     // The warm node sandbox's bootstrap: plain CommonJS that node runs as it is.
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', globalThis: 'readonly' } },
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', globalThis: 'readonly', process: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   ...layerRules.map(({ from, forbid }) => ({

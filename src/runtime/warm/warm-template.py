@@ -39,6 +39,12 @@ CLONE_NEWNET = 0x40000000
 MS_NOSUID = 2
 MS_NODEV = 4
 MS_NOEXEC = 8
+MS_RDONLY = 1
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
+MS_RELATIME = 1 << 21
 MS_REC = 16384
 MS_PRIVATE = 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
@@ -100,6 +106,12 @@ def set_up_sandbox(config):
     tmp = f"size={config['tmp_bytes']},mode=1777,nr_inodes=4096".encode()
     mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, tmp)
     mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
+    # /dev is the template's, shared by all its sandboxes: each gets its own
+    # /dev/shm and ptys, and /dev itself becomes read-only.
+    shm = f"size={config['shm_bytes']},mode=1777,nr_inodes=256".encode()
+    mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm)
+    mount(b"devpts", b"/dev/pts", b"devpts", MS_NOSUID | MS_NOEXEC, b"newinstance,ptmxmode=0666,mode=0620")
+    remount_read_only(b"/dev")
     check(libc.sethostname(b"sandbox", 7), "sethostname")
     memory = config["memory_bytes"]
     resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
@@ -111,6 +123,16 @@ def set_up_sandbox(config):
     os.setresuid(config["inner_uid"], config["inner_uid"], config["inner_uid"])
     drop_capabilities()
     os.chdir("/tmp")
+
+
+def remount_read_only(path):
+    """Makes a mount read-only, keeping the flags it has (a mount from outside the user namespace may not lose them)."""
+    flags = os.statvfs(path).f_flag
+    # statvfs's ST_* bits are MS_* bits, but for relatime.
+    kept = flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME)
+    if flags & os.ST_RELATIME:
+        kept |= MS_RELATIME
+    mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept, None)
 
 
 def read_all(fd):

@@ -227,6 +227,7 @@ export class WarmTemplate {
       spares: options.spares,
       memory_bytes: options.memoryBytes,
       tmp_bytes: options.tmpBytes,
+      shm_bytes: Math.min(options.tmpBytes, 16 * 1024 * 1024),
       pids: options.pids,
       output_cap: options.outputCapBytes,
       inner_uid: INNER_ID,
