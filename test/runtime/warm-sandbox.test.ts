@@ -203,6 +203,37 @@ describe('hostile snippets are contained and the server carries on', () => {
     await expectServerFine();
   });
 
+  // The memory limit holds for the sandbox as a whole (its own memory cgroup), not
+  // only per process: four processes of 200 MiB each do not all get theirs.
+  it.skipIf(!isRoot)('memory bombs in several processes: held to the sandbox\'s limit together', async () => {
+    const { results } = await batch([
+      {
+        code: code(`
+          import os, time
+          kids = []
+          for i in range(4):
+              pid = os.fork()
+              if pid == 0:
+                  block = bytearray(200 * 1024 * 1024)
+                  for j in range(0, len(block), 4096):
+                      block[j] = 1
+                  time.sleep(1)
+                  os._exit(0)
+              kids.append(pid)
+          print(sum(1 for pid in kids if os.waitpid(pid, 0)[1] != 0))
+        `),
+        timeout_seconds: 20,
+      },
+      PY_OK,
+    ]);
+    const [bomb, ok] = results as [ExecAnswer, ExecAnswer];
+    expect(bomb.exit_code, bomb.stderr).toBe(0);
+    // 800 MiB wanted, 256 MiB allowed: at least two of the four are killed.
+    expect(Number(bomb.stdout.trim())).toBeGreaterThanOrEqual(2);
+    expectOk(ok);
+    await expectServerFine();
+  });
+
   it('infinite loops: -1 and "Execution timed out after 1s" within ~3 s', async () => {
     const { results, wallMs } = await batch([
       { code: 'while True: pass', timeout_seconds: 1 },

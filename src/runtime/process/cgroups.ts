@@ -175,6 +175,8 @@ export class TaskCgroup {
    * Resolves false if they are still there after about two seconds.
    */
   async remove(): Promise<boolean> {
+    // A warm template's cgroup holds one per sandbox: those go first.
+    await Promise.allSettled(Object.values(this.dirs).flatMap((dir) => subdirectories(dir).map((sub) => rmdir(sub))));
     let dirs = Object.values(this.dirs);
     for (let round = 0; round < 100 && dirs.length > 0; round++) {
       const results = await Promise.allSettled(dirs.map((dir) => rmdir(dir)));
@@ -187,6 +189,16 @@ export class TaskCgroup {
       await sleep(20);
     }
     return dirs.length === 0;
+  }
+}
+
+function subdirectories(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => join(dir, entry.name));
+  } catch {
+    return [];
   }
 }
 

@@ -2,7 +2,13 @@ import { accessSync, constants, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { detectSandboxHost } from '../process/sandbox-host.js';
 import { NOBODY } from '../process/options.js';
+import { WarmCgroup } from './warm-cgroup.js';
 import { WarmTemplate, type TemplateMode } from './warm-template.js';
+
+/** What a template's own process may use beside its sandboxes. */
+const TEMPLATE_BYTES = 256 * 1024 * 1024;
+/** Pools made in this process, for cgroup names unique across them (cgroups are host-wide). */
+let instances = 0;
 
 /** The languages snippets come in (`javascript` is Zeroboot's other name for node). */
 export const EXEC_LANGUAGES = ['python', 'node'] as const;
@@ -18,6 +24,8 @@ export interface WarmPoolSettings {
   pids: number;
   outputCapBytes: number;
   maxTimeoutSeconds: number;
+  /** Snippets running at once per language (with the spares, what the pool's memory cap allows for). */
+  maxRunning: number;
 }
 
 export interface WarmPoolLogger {
@@ -65,13 +73,17 @@ export class WarmPools {
       }
       const real = realpathSync(interpreter);
       const mode: TemplateMode = language === 'python' ? this.settings.pythonMode : 'exec';
+      const memoryBytes = this.settings.memoryMb * 1024 * 1024;
+      // Every sandbox at its cap at once, and the template itself: the whole pool's bound.
+      const poolBytes = (this.settings.spares[language] + this.settings.maxRunning) * memoryBytes + TEMPLATE_BYTES;
+      const cgroup = isRoot ? await WarmCgroup.create(`${process.pid}-warm-${language}-${++instances}`, poolBytes, { uid: NOBODY, gid: NOBODY }) : undefined;
       const template = new WarmTemplate({
         language,
         mode,
         python: realpathSync(python),
         argv: language === 'python' ? [real, '-I', '/tork/warm-template.py', '--run'] : [real, '/tork/node-bootstrap.cjs'],
         spares: this.settings.spares[language],
-        memoryBytes: this.settings.memoryMb * 1024 * 1024,
+        memoryBytes,
         tmpBytes: this.settings.tmpMb * 1024 * 1024,
         pids: this.settings.pids,
         outputCapBytes: this.settings.outputCapBytes,
@@ -82,6 +94,7 @@ export class WarmPools {
         dir: join(this.workRoot, 'warm', language),
         extraBinds: [...new Set([realpathSync(python), real].filter((path) => !path.startsWith('/usr/')).map((path) => dirname(dirname(path))))],
         logger: this.logger,
+        cgroup,
       });
       this.pools.set(language, { template });
     }

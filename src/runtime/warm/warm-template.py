@@ -99,9 +99,11 @@ def enter_namespaces(config):
     write_file("/proc/self/gid_map", f"{config['inner_gid']} {gid} 1\n")
 
 
-def set_up_sandbox(config):
+def set_up_sandbox(config, cgroup_name):
     """In the sandbox's pid 1, before any snippet: its file system, limits and identity."""
     os.setsid()
+    if config.get("cgroup"):
+        join_own_cgroup(config, cgroup_name)
     mount(None, b"/", None, MS_REC | MS_PRIVATE, None)
     tmp = f"size={config['tmp_bytes']},mode=1777,nr_inodes=4096".encode()
     mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, tmp)
@@ -112,6 +114,9 @@ def set_up_sandbox(config):
     mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm)
     mount(b"devpts", b"/dev/pts", b"devpts", MS_NOSUID | MS_NOEXEC, b"newinstance,ptmxmode=0666,mode=0620")
     remount_read_only(b"/dev")
+    if config.get("cgroup"):
+        # The template's cgroup is no business of the snippet's: hidden under an empty, read-only tmpfs.
+        mount(b"tmpfs", config["cgroup"].encode(), b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, b"size=4k")
     check(libc.sethostname(b"sandbox", 7), "sethostname")
     memory = config["memory_bytes"]
     resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
@@ -123,6 +128,41 @@ def set_up_sandbox(config):
     os.setresuid(config["inner_uid"], config["inner_uid"], config["inner_uid"])
     drop_capabilities()
     os.chdir("/tmp")
+
+
+def join_own_cgroup(config, name):
+    """A memory cgroup of its own under the template's, capped at the sandbox's memory, joined at once."""
+    path = os.path.join(config["cgroup"], name)
+    os.mkdir(path)
+    memory = str(config["memory_bytes"])
+    write_file(os.path.join(path, "memory.limit_in_bytes"), memory)
+    memsw = os.path.join(path, "memory.memsw.limit_in_bytes")
+    if os.path.exists(memsw):
+        write_file(memsw, memory)
+    write_file(os.path.join(path, "cgroup.procs"), "0")
+
+
+def oom_killed(config, name):
+    """Whether the kernel killed something in a sandbox's cgroup for its memory."""
+    if not config.get("cgroup"):
+        return False
+    try:
+        with open(os.path.join(config["cgroup"], name, "memory.oom_control")) as f:
+            for line in f:
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value) > 0
+    except OSError:
+        pass
+    return False
+
+
+def remove_cgroup(config, name):
+    if config.get("cgroup"):
+        try:
+            os.rmdir(os.path.join(config["cgroup"], name))
+        except OSError:
+            pass
 
 
 def remount_read_only(path):
@@ -144,7 +184,7 @@ def read_all(fd):
         chunks.append(chunk)
 
 
-def child_main(config, control, ready, out, err):
+def child_main(config, control, ready, out, err, cgroup_name):
     """The sandbox: prepared, then one snippet, then gone. Never returns.
 
     Its descriptors: 0 /dev/null, 1 and 2 the output pipes, 3 the snippet (read
@@ -153,7 +193,7 @@ def child_main(config, control, ready, out, err):
     """
     status = 127
     try:
-        set_up_sandbox(config)
+        set_up_sandbox(config, cgroup_name)
         null = os.open("/dev/null", os.O_RDONLY)
         for source, target in ((null, 0), (out, 1), (err, 2), (control, 3), (ready, 4)):
             os.dup2(source, target)
@@ -251,6 +291,7 @@ class Sandbox:
         self.status_bytes = b""
         self.open_streams = 2
         self.answered = False
+        self.cgroup = None
 
 
 class Template:
@@ -264,6 +305,7 @@ class Template:
         self.output_cap = config["output_cap"]
         self.inbox = b""
         self.retry_at = 0.0
+        self.made = 0
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         self.selector.register(self.wake_r, selectors.EVENT_READ, ("wake", None))
@@ -292,6 +334,8 @@ class Template:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         pid_r, pid_w = os.pipe()
+        self.made += 1
+        cgroup_name = f"s{self.made}"
         first = os.fork()
         if first == 0:
             try:
@@ -303,7 +347,7 @@ class Template:
                 inner = os.fork()
                 if inner == 0:
                     os.close(pid_w)
-                    child_main(self.config, control_r, ready_w, out_w, err_w)
+                    child_main(self.config, control_r, ready_w, out_w, err_w, cgroup_name)
                 os.write(pid_w, str(inner).encode())
                 os._exit(0)
             except BaseException as error:  # noqa: BLE001 - reported through the pid pipe
@@ -314,10 +358,10 @@ class Template:
         for fd in (control_r, ready_w, out_w, err_w, pid_w):
             os.close(fd)
         self.preparing += 1
-        self.selector.register(pid_r, selectors.EVENT_READ, ("pid", (pid_r, control_w, ready_r, out_r, err_r)))
+        self.selector.register(pid_r, selectors.EVENT_READ, ("pid", (pid_r, control_w, ready_r, out_r, err_r, cgroup_name)))
 
     def on_pid(self, fds):
-        pid_r, control_w, ready_r, out_r, err_r = fds
+        pid_r, control_w, ready_r, out_r, err_r, cgroup_name = fds
         answer = read_all(pid_r).decode()
         self.selector.unregister(pid_r)
         os.close(pid_r)
@@ -325,11 +369,13 @@ class Template:
             self.preparing -= 1
             for fd in (control_w, ready_r, out_r, err_r):
                 os.close(fd)
+            remove_cgroup(self.config, cgroup_name)
             self.send({"op": "error", "message": f"cannot prepare a sandbox: {answer or 'it did not start'}"})
             # Try again in a while, not in a tight loop.
             self.retry_at = time.monotonic() + 1.0
             return
         sandbox = Sandbox(int(answer), control_w, ready_r, out_r, err_r)
+        sandbox.cgroup = cgroup_name
         self.by_pid[sandbox.pid] = sandbox
         self.selector.register(ready_r, selectors.EVENT_READ, ("status", sandbox))
 
@@ -378,10 +424,14 @@ class Template:
                 self.maybe_done(sandbox)
 
     def discard(self, sandbox):
-        try:
-            os.kill(sandbox.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        if sandbox.status is not None:
+            # Reaped: its processes are all gone, and so can its cgroup be.
+            remove_cgroup(self.config, sandbox.cgroup)
+        else:
+            try:
+                os.kill(sandbox.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         for fd in (sandbox.control, sandbox.out, sandbox.err, sandbox.ready_fd):
             if fd < 0:
                 continue
@@ -511,6 +561,7 @@ class Template:
         else:
             return
         sandbox.answered = True
+        out_of_memory = signal_number is not None and oom_killed(self.config, sandbox.cgroup)
         if sandbox.status is None:
             # Whatever it left behind goes with it; reaped later.
             try:
@@ -528,6 +579,7 @@ class Template:
                 "stderr": run["err"].decode("utf-8", "replace"),
                 "exit_code": exit_code,
                 "signal": signal_number,
+                "oom": out_of_memory,
                 "timed_out": run["timed_out"],
                 "truncated": run["truncated"],
                 "fork_ms": run["fork_ms"],

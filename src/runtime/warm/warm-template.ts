@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSandboxInvocation } from '../process/sandbox-command.js';
 import type { SandboxHost } from '../process/sandbox-host.js';
 import type { SandboxSpec } from '../process/sandbox-spec.js';
+import type { WarmCgroup } from './warm-cgroup.js';
 
 /** How a template makes its sandboxes: by forking itself (python), or by exec'ing an interpreter ahead of demand. */
 export type TemplateMode = 'fork' | 'exec';
@@ -26,6 +27,8 @@ export interface WarmTemplateOptions {
   maxTimeoutSeconds: number;
   /** Host directories bound read-only at the same path (an interpreter installed outside /usr). */
   extraBinds: string[];
+  /** The template's memory cgroup, delegated to it (one child per sandbox); none: rlimits only. */
+  cgroup?: WarmCgroup;
   /** Modules the python template imports once, so forked sandboxes have them loaded. */
   preload: string[];
   host: SandboxHost;
@@ -43,6 +46,8 @@ export interface SandboxRun {
   /** The exit status; null when it was killed by a signal. */
   exitCode: number | null;
   signal: number | null;
+  /** Killed for using more than its memory (its cgroup's count of OOM kills). */
+  outOfMemory: boolean;
   timedOut: boolean;
   /** Its output passed the cap; it was stopped there. */
   truncated: boolean;
@@ -59,6 +64,7 @@ interface DoneMessage {
   stderr: string;
   exit_code: number | null;
   signal: number | null;
+  oom: boolean;
   timed_out: boolean;
   truncated: boolean;
   fork_ms: number;
@@ -71,6 +77,8 @@ type TemplateMessage = DoneMessage | { op: 'ready'; numpy: boolean } | { op: 'er
 const CONTROL_PIPE_BYTES = 1024 * 1024;
 /** The uid and gid a snippet has inside its sandbox. */
 const INNER_ID = 1000;
+/** Where the template sees its memory cgroup (each sandbox hides it again). */
+const CGROUP_IN_SANDBOX = '/cgroup';
 const RESTART_DELAYS_MS = [250, 1_000, 5_000, 30_000];
 
 const ASSETS = ['warm-template.py', 'node-bootstrap.cjs'];
@@ -111,8 +119,10 @@ export class WarmTemplate {
     await this.launch();
   }
 
-  private launch(): Promise<void> {
+  private async launch(): Promise<void> {
     const { options } = this;
+    // Sandboxes of a template that died are gone; so go their cgroups.
+    await options.cgroup?.removeChildren();
     const invocation = buildSandboxInvocation({ ...options.host, bwrapDisablesUserns: false }, this.spec());
     const child = spawn(invocation.file, invocation.args, { env: invocation.env, cwd: invocation.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
@@ -149,7 +159,7 @@ export class WarmTemplate {
       });
     });
     child.stdin.write(`${JSON.stringify(this.templateConfig())}\n`);
-    return started;
+    await started;
   }
 
   private scheduleRestart(): void {
@@ -176,13 +186,17 @@ export class WarmTemplate {
     this.stopping = true;
     clearTimeout(this.restartTimer);
     const child = this.child;
-    if (!child) return;
+    if (!child) {
+      await this.options.cgroup?.remove();
+      return;
+    }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     // End of input tells the template to kill its sandboxes and exit.
     child.stdin.end();
     const forced = setTimeout(() => child.kill('SIGKILL'), 2_000);
     await exited;
     clearTimeout(forced);
+    await this.options.cgroup?.remove();
   }
 
   private settle(message: DoneMessage): void {
@@ -194,6 +208,7 @@ export class WarmTemplate {
       stderr: message.stderr,
       exitCode: message.exit_code,
       signal: message.signal,
+      outOfMemory: message.oom === true,
       timedOut: message.timed_out,
       truncated: message.truncated,
       forkMs: message.fork_ms,
@@ -206,7 +221,10 @@ export class WarmTemplate {
     return {
       torkDir: options.dir,
       root: options.host.userland,
-      binds: options.extraBinds.map((dir) => ({ source: dir, target: dir, readOnly: true })),
+      binds: [
+        ...options.extraBinds.map((dir) => ({ source: dir, target: dir, readOnly: true })),
+        ...(options.cgroup ? [{ source: options.cgroup.dir, target: CGROUP_IN_SANDBOX, readOnly: false }] : []),
+      ],
       tmpfs: [],
       tmpfsBytes: 1024 * 1024,
       network: false,
@@ -215,7 +233,7 @@ export class WarmTemplate {
       argv: [options.python, '-I', '/tork/warm-template.py'],
       runAs: options.runAs,
       innerIds: options.runAs ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 },
-      cgroupProcs: [],
+      cgroupProcs: options.cgroup ? [options.cgroup.procsFile] : [],
     };
   }
 
@@ -236,6 +254,7 @@ export class WarmTemplate {
       control_pipe_bytes: CONTROL_PIPE_BYTES,
       max_cpu_seconds: options.maxTimeoutSeconds + 1,
       preload: options.preload,
+      cgroup: options.cgroup ? CGROUP_IN_SANDBOX : null,
     };
   }
 }

@@ -117,6 +117,11 @@ export class ExecService {
     );
   }
 
+  /** Writes the records of every snippet answered so far. */
+  flushRecords(): Promise<void> {
+    return this.recorder.flush();
+  }
+
   /** Each language's template: ready or not, and what a sandbox may use. */
   health(): Record<ExecLanguage, { ready: boolean; memory_mb: number; numpy: boolean; spares: number; running: number; queued: number; problem?: string }> {
     const entry = (language: ExecLanguage) => {
@@ -155,6 +160,8 @@ export class ExecService {
     if (run.truncated) {
       stderr += `${stderr === '' || stderr.endsWith('\n') ? '' : '\n'}[gantry: output truncated at ${this.settings.outputCapBytes} bytes; the snippet was stopped]\n`;
       exitCode = -1;
+    } else if (run.outOfMemory) {
+      stderr += `${stderr === '' || stderr.endsWith('\n') ? '' : '\n'}[gantry: the snippet ran out of memory (${this.settings.memoryMb} MiB) and was killed]\n`;
     } else if (run.signal !== null) {
       stderr += `${stderr === '' || stderr.endsWith('\n') ? '' : '\n'}[gantry: the snippet was killed by signal ${run.signal}${run.signal === 24 ? ' (its cpu time ran out)' : ''}]\n`;
     }

@@ -21,6 +21,7 @@ export async function startExec(config: GantryConfig, store: Store, registry: Re
       pids: settings.pids,
       outputCapBytes: settings.outputCapBytes,
       maxTimeoutSeconds: settings.maxTimeoutSeconds,
+      maxRunning: settings.maxRunning,
     },
     workRoot,
     config.toolSearchPath,
