@@ -2,6 +2,7 @@ import { accessSync, constants, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { detectSandboxHost } from '../process/sandbox-host.js';
 import { NOBODY } from '../process/options.js';
+import { prepareWorkRoot } from '../process/work-area.js';
 import { WarmCgroup } from './warm-cgroup.js';
 import { WarmTemplate, type TemplateMode } from './warm-template.js';
 
@@ -55,13 +56,15 @@ export class WarmPools {
     const isRoot = process.getuid?.() === 0;
     const host = detectSandboxHost('bwrap', { dropPrivileges: isRoot, searchPath: this.toolSearchPath });
     const python = this.settings.python ?? firstExecutable(['/usr/bin/python3', '/usr/local/bin/python3']);
+    // The templates' directories are under the work root, which their user must be able to reach.
+    const unreachable = prepareWorkRoot(this.workRoot, isRoot);
     for (const language of EXEC_LANGUAGES) {
       const problem =
         'error' in host
           ? `warm sandboxes need bubblewrap: ${host.error}`
           : python === undefined
             ? 'warm sandboxes need python3 (apt-get install python3), which runs their template'
-            : undefined;
+            : unreachable;
       if (problem !== undefined || 'error' in host || python === undefined) {
         this.pools.set(language, { problem: problem! });
         continue;
