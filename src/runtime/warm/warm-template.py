@@ -131,36 +131,63 @@ def set_up_sandbox(config, cgroup_name):
 
 
 def join_own_cgroup(config, name):
-    """A memory cgroup of its own under the template's, capped at the sandbox's memory, joined at once."""
+    """A memory cgroup of its own under the template's, capped at the sandbox's memory, joined at once.
+
+    The cgroup may be one an ended sandbox left empty: making and removing
+    memory cgroups costs the kernel more than the rest of a sandbox, so the
+    template hands them on (see CgroupShelf).
+    """
     path = os.path.join(config["cgroup"], name)
-    os.mkdir(path)
-    memory = str(config["memory_bytes"])
-    write_file(os.path.join(path, "memory.limit_in_bytes"), memory)
-    memsw = os.path.join(path, "memory.memsw.limit_in_bytes")
-    if os.path.exists(memsw):
-        write_file(memsw, memory)
+    try:
+        os.mkdir(path)
+        memory = str(config["memory_bytes"])
+        write_file(os.path.join(path, "memory.limit_in_bytes"), memory)
+        memsw = os.path.join(path, "memory.memsw.limit_in_bytes")
+        if os.path.exists(memsw):
+            write_file(memsw, memory)
+    except FileExistsError:
+        pass
     write_file(os.path.join(path, "cgroup.procs"), "0")
 
 
-def oom_killed(config, name):
-    """Whether the kernel killed something in a sandbox's cgroup for its memory."""
-    if not config.get("cgroup"):
-        return False
+def oom_kills(config, name):
+    """How many processes the kernel has killed in a cgroup for its memory, ever."""
+    if not config.get("cgroup") or name is None:
+        return 0
     try:
         with open(os.path.join(config["cgroup"], name, "memory.oom_control")) as f:
             for line in f:
                 key, _, value = line.partition(" ")
                 if key == "oom_kill":
-                    return int(value) > 0
+                    return int(value)
     except OSError:
         pass
-    return False
+    return 0
 
 
-def remove_cgroup(config, name):
-    if config.get("cgroup"):
+class CgroupShelf:
+    """Empty sandbox cgroups, kept to be handed to the next sandboxes; beyond `keep`, removed."""
+
+    def __init__(self, config, keep):
+        self.config = config
+        self.keep = keep
+        self.free = []
+        self.made = 0
+
+    def take(self):
+        if self.free:
+            return self.free.pop()
+        self.made += 1
+        return f"s{self.made}"
+
+    def give_back(self, name):
+        if not self.config.get("cgroup") or name is None:
+            return
+        if len(self.free) < self.keep:
+            self.free.append(name)
+            return
         try:
-            os.rmdir(os.path.join(config["cgroup"], name))
+            os.rmdir(os.path.join(self.config["cgroup"], name))
         except OSError:
             pass
 
@@ -292,6 +319,7 @@ class Sandbox:
         self.open_streams = 2
         self.answered = False
         self.cgroup = None
+        self.oom_baseline = 0
 
 
 class Template:
@@ -305,7 +333,7 @@ class Template:
         self.output_cap = config["output_cap"]
         self.inbox = b""
         self.retry_at = 0.0
-        self.made = 0
+        self.cgroups = CgroupShelf(config, config["spares"] * 2)
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         self.selector.register(self.wake_r, selectors.EVENT_READ, ("wake", None))
@@ -334,8 +362,8 @@ class Template:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         pid_r, pid_w = os.pipe()
-        self.made += 1
-        cgroup_name = f"s{self.made}"
+        cgroup_name = self.cgroups.take()
+        oom_baseline = oom_kills(self.config, cgroup_name)
         first = os.fork()
         if first == 0:
             try:
@@ -358,10 +386,10 @@ class Template:
         for fd in (control_r, ready_w, out_w, err_w, pid_w):
             os.close(fd)
         self.preparing += 1
-        self.selector.register(pid_r, selectors.EVENT_READ, ("pid", (pid_r, control_w, ready_r, out_r, err_r, cgroup_name)))
+        self.selector.register(pid_r, selectors.EVENT_READ, ("pid", (pid_r, control_w, ready_r, out_r, err_r, cgroup_name, oom_baseline)))
 
     def on_pid(self, fds):
-        pid_r, control_w, ready_r, out_r, err_r, cgroup_name = fds
+        pid_r, control_w, ready_r, out_r, err_r, cgroup_name, oom_baseline = fds
         answer = read_all(pid_r).decode()
         self.selector.unregister(pid_r)
         os.close(pid_r)
@@ -369,13 +397,14 @@ class Template:
             self.preparing -= 1
             for fd in (control_w, ready_r, out_r, err_r):
                 os.close(fd)
-            remove_cgroup(self.config, cgroup_name)
+            self.cgroups.give_back(cgroup_name)
             self.send({"op": "error", "message": f"cannot prepare a sandbox: {answer or 'it did not start'}"})
             # Try again in a while, not in a tight loop.
             self.retry_at = time.monotonic() + 1.0
             return
         sandbox = Sandbox(int(answer), control_w, ready_r, out_r, err_r)
         sandbox.cgroup = cgroup_name
+        sandbox.oom_baseline = oom_baseline
         self.by_pid[sandbox.pid] = sandbox
         self.selector.register(ready_r, selectors.EVENT_READ, ("status", sandbox))
 
@@ -425,8 +454,9 @@ class Template:
 
     def discard(self, sandbox):
         if sandbox.status is not None:
-            # Reaped: its processes are all gone, and so can its cgroup be.
-            remove_cgroup(self.config, sandbox.cgroup)
+            # Reaped: its processes are all gone, its cgroup is empty for the next.
+            self.cgroups.give_back(sandbox.cgroup)
+            sandbox.cgroup = None
         else:
             try:
                 os.kill(sandbox.pid, signal.SIGKILL)
@@ -561,7 +591,7 @@ class Template:
         else:
             return
         sandbox.answered = True
-        out_of_memory = signal_number is not None and oom_killed(self.config, sandbox.cgroup)
+        out_of_memory = signal_number is not None and oom_kills(self.config, sandbox.cgroup) > sandbox.oom_baseline
         if sandbox.status is None:
             # Whatever it left behind goes with it; reaped later.
             try:
