@@ -489,7 +489,7 @@ try {
   );
   console.log(
     `cold: ${COLD_RUNS} runs per language per round, one at a time, spawn → exit (output read): setpriv → bwrap (the warm template's sandbox: host /usr read-only, own namespaces, no network, private /tmp) → ` +
-      `python3 -I -c / node -e; no cgroups, as the warm sandboxes (which use rlimits)`,
+      `python3 -I -c / node -e; no cgroups and no rlimits (the warm sandboxes have both: the cold path is the cheaper one)`,
   );
   console.log(
     `paced (besides): ${PACED_REQUESTS} requests one at a time, each after a pause in which the pool replaces the sandbox used, so each finds an idle machine; sequential requests follow each other at once, and each runs while the sandbox before it is replaced`,
