@@ -111,7 +111,7 @@ export class WarmPools {
   }
 
   get(language: ExecLanguage): PoolState {
-    return this.pools.get(language) ?? { problem: 'the warm pools have not started' };
+    return this.pools.get(language) ?? { problem: 'snippets are turned off here (exec.enabled is false)' };
   }
 
   async stop(): Promise<void> {
