@@ -290,8 +290,9 @@ def run_python(code, streams):
         else:
             print(stop.code, file=sys.stderr)
             status = 1
-    except BaseException:  # noqa: BLE001 - as the interpreter: print and exit 1
-        traceback.print_exc()
+    except BaseException as error:  # noqa: BLE001 - as the interpreter: print and exit 1
+        # From the snippet's own frames on, as `python3 -c` shows it: not this function's.
+        traceback.print_exception(type(error), error, error.__traceback__.tb_next)
         status = 1
     for stream in streams:
         try:
