@@ -134,7 +134,14 @@ export class WarmTemplate {
     const started = new Promise<void>((resolve) => {
       const lines = createInterface({ input: child.stdout });
       lines.on('line', (line) => {
-        const message = JSON.parse(line) as TemplateMessage;
+        let message: TemplateMessage;
+        try {
+          message = JSON.parse(line) as TemplateMessage;
+        } catch {
+          // Only the template writes here; a line that is not its JSON is reported, not thrown.
+          options.logger.warn({ language: options.language, line: line.slice(0, 200) }, 'warm sandbox template wrote something unexpected');
+          return;
+        }
         if (message.op === 'ready') {
           this.problem = undefined;
           this.numpy = message.numpy;
@@ -146,9 +153,11 @@ export class WarmTemplate {
           this.settle(message);
         }
       });
-      child.once('exit', (code, signal) => {
+      let ended = false;
+      const end = (reason: string): void => {
+        if (ended) return;
+        ended = true;
         this.child = undefined;
-        const reason = stderr.trim().split('\n').at(-1) || `exit ${code ?? signal}`;
         this.problem = `the ${options.language} sandbox template stopped: ${reason}`;
         for (const [id, waiter] of this.pending) {
           this.pending.delete(id);
@@ -156,7 +165,10 @@ export class WarmTemplate {
         }
         resolve();
         if (!this.stopping) this.scheduleRestart();
-      });
+      };
+      child.once('exit', (code, signal) => end(stderr.trim().split('\n').at(-1) || `exit ${code ?? signal}`));
+      // A program that cannot be started at all: no exit follows.
+      child.once('error', (error) => end(error.message));
     });
     child.stdin.write(`${JSON.stringify(this.templateConfig())}\n`);
     await started;
