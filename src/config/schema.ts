@@ -115,6 +115,13 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    zoe: z
+      .object({
+        /** The deployment name Zoe's `/info` answers. */
+        deploymentName: nonEmpty.default('gantry'),
+      })
+      .strict()
+      .prefault({}),
     exec: z
       .object({
         /** Serve `/v1/exec` (Zeroboot) from warm sandbox pools. */

@@ -72,6 +72,8 @@ const ROUTES: Record<string, RouteCase> = {
   },
   'DELETE /api/0.7/oauth/revoke/:token': { kind: 'own-token', call: async (f) => ({ path: `/api/0.7/oauth/revoke/${await f.aliceAccessToken()}` }) },
   'GET /api/0.7/login': { kind: 'login', call: async () => ({ path: '/api/0.7/login' }) },
+  'GET /api/0.7/info': { kind: 'public', call: async () => ({ path: '/api/0.7/info' }) },
+  'POST /api/0.7/zapp_validate': { kind: 'public', call: async () => ({ path: '/api/0.7/zapp_validate', body: '{}', headers: jsonHeaders }) },
   'POST /v1/exec': { kind: 'exec', call: async () => ({ path: '/v1/exec', body: EXEC, headers: jsonHeaders }) },
   'POST /exec': { kind: 'exec', call: async () => ({ path: '/exec', body: EXEC, headers: jsonHeaders }) },
   'POST /v1/exec/batch': { kind: 'exec', call: async () => ({ path: '/v1/exec/batch', body: JSON.stringify({ executions: [JSON.parse(EXEC)] }), headers: jsonHeaders }) },
