@@ -537,6 +537,13 @@ describe('snippets are isolated from each other', () => {
     expect(after.stdout).toBe('False []\n');
   });
 
+  it('random: no two sandboxes share the interpreter\'s random state', async () => {
+    const { results } = await batch(Array.from({ length: 4 }, () => ({ code: 'import random\nprint(random.random())' })));
+    const values = results.map((answer) => answer.stdout);
+    for (const answer of results) expect(answer.exit_code, answer.stderr).toBe(0);
+    expect(new Set(values).size).toBe(values.length);
+  });
+
   it('environment: nothing carries over, no GANTRY_* and no host PATH', async () => {
     const first = await exec({ code: 'import os\nos.environ["X"] = "1"\nos.putenv("Y", "2")\nprint(os.environ["X"])' });
     expect(first.stdout).toBe('1\n');

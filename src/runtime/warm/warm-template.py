@@ -89,11 +89,29 @@ def drop_capabilities():
     check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 
 
-def enter_namespaces(config):
-    """In the first child: own namespaces; the template's user becomes `inner_uid` inside."""
-    uid, gid = os.getuid(), os.getgid()
-    flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID
-    check(libc.unshare(flags), "unshare")
+SYS_CLONE = {"x86_64": 56, "aarch64": 220}.get(os.uname().machine)
+NAMESPACES = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID
+
+
+def clone_into_namespaces():
+    """A fork straight into new user, mount, network, ipc, uts and pid namespaces.
+
+    0 in the child, which is pid 1 of its own pid namespace; the child's pid in
+    the parent. One process made per sandbox instead of two (unshare, then fork
+    again for the pid namespace): the copied page tables of a forked
+    interpreter are most of what a sandbox costs.
+    """
+    if SYS_CLONE is None:
+        raise OSError(errno.ENOSYS, f"warm sandboxes are not made on {os.uname().machine}")
+    pid = libc.syscall(ctypes.c_long(SYS_CLONE), ctypes.c_ulong(NAMESPACES | signal.SIGCHLD), None, None, None, None)
+    if pid < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"clone: {os.strerror(err)}")
+    return pid
+
+
+def map_ids(config, uid, gid):
+    """In the child: the template's user becomes `inner_uid` inside."""
     write_file("/proc/self/setgroups", "deny")
     write_file("/proc/self/uid_map", f"{config['inner_uid']} {uid} 1\n")
     write_file("/proc/self/gid_map", f"{config['inner_gid']} {gid} 1\n")
@@ -252,6 +270,9 @@ def run_snippet_from(control, status_fd):
     """
     streams = python_streams()
     compile("pass", "<string>", "exec")
+    # The sandbox was cloned without Python's fork hooks: random's state would be the template's.
+    if "random" in sys.modules:
+        sys.modules["random"].seed()
     os.write(status_fd, b"R")
     request = read_all(control)
     os.close(control)
@@ -351,62 +372,43 @@ class Template:
                 selectors.select.select([], [1], [])
 
     def prepare(self):
-        """Forks a child that enters its namespaces and forks the sandbox's pid 1.
-
-        Does not wait for it: the child tells the sandbox's pid on a pipe that
-        the loop reads (on_pid), so running snippets are answered meanwhile.
-        """
+        """Makes a sandbox: a child in namespaces of its own, which sets itself up and says when it is ready."""
         control_r, control_w = os.pipe()
         # Room for a whole snippet, so handing it over never blocks the template.
         fcntl.fcntl(control_w, F_SETPIPE_SZ, self.config["control_pipe_bytes"])
         ready_r, ready_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        pid_r, pid_w = os.pipe()
         cgroup_name = self.cgroups.take()
         oom_baseline = oom_kills(self.config, cgroup_name)
-        first = os.fork()
-        if first == 0:
-            try:
-                # Nothing of the template's (other sandboxes' pipes above all) goes along.
-                close_all_except((0, 1, 2, control_r, ready_w, out_w, err_w, pid_w))
-                signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                enter_namespaces(self.config)
-                inner = os.fork()
-                if inner == 0:
-                    os.close(pid_w)
-                    child_main(self.config, control_r, ready_w, out_w, err_w, cgroup_name)
-                os.write(pid_w, str(inner).encode())
-                os._exit(0)
-            except BaseException as error:  # noqa: BLE001 - reported through the pid pipe
-                try:
-                    os.write(pid_w, f"error {error}".encode())
-                finally:
-                    os._exit(1)
-        for fd in (control_r, ready_w, out_w, err_w, pid_w):
-            os.close(fd)
-        self.preparing += 1
-        self.selector.register(pid_r, selectors.EVENT_READ, ("pid", (pid_r, control_w, ready_r, out_r, err_r, cgroup_name, oom_baseline)))
-
-    def on_pid(self, fds):
-        pid_r, control_w, ready_r, out_r, err_r, cgroup_name, oom_baseline = fds
-        answer = read_all(pid_r).decode()
-        self.selector.unregister(pid_r)
-        os.close(pid_r)
-        if not answer.isdigit():
-            self.preparing -= 1
-            for fd in (control_w, ready_r, out_r, err_r):
+        uid, gid = os.getuid(), os.getgid()
+        try:
+            pid = clone_into_namespaces()
+        except OSError:
+            for fd in (control_r, control_w, ready_r, ready_w, out_r, out_w, err_r, err_w):
                 os.close(fd)
             self.cgroups.give_back(cgroup_name)
-            self.send({"op": "error", "message": f"cannot prepare a sandbox: {answer or 'it did not start'}"})
-            # Try again in a while, not in a tight loop.
-            self.retry_at = time.monotonic() + 1.0
-            return
-        sandbox = Sandbox(int(answer), control_w, ready_r, out_r, err_r)
+            raise
+        if pid == 0:
+            try:
+                # Nothing of the template's (other sandboxes' pipes above all) goes along.
+                close_all_except((0, 1, 2, control_r, ready_w, out_w, err_w))
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                map_ids(self.config, uid, gid)
+                child_main(self.config, control_r, ready_w, out_w, err_w, cgroup_name)
+            except BaseException as error:  # noqa: BLE001 - its status pipe closes unready, and the template discards it
+                try:
+                    os.write(2, f"warm template: a sandbox could not be set up: {error}\n".encode())
+                finally:
+                    os._exit(127)
+        for fd in (control_r, ready_w, out_w, err_w):
+            os.close(fd)
+        self.preparing += 1
+        sandbox = Sandbox(pid, control_w, ready_r, out_r, err_r)
         sandbox.cgroup = cgroup_name
         sandbox.oom_baseline = oom_baseline
-        self.by_pid[sandbox.pid] = sandbox
+        self.by_pid[pid] = sandbox
         self.selector.register(ready_r, selectors.EVENT_READ, ("status", sandbox))
 
     def refill(self):
@@ -433,15 +435,19 @@ class Template:
             os.close(sandbox.ready_fd)
             sandbox.ready_fd = -1
             if not sandbox.ready:
+                # It could not set itself up: not tried again at once, so a host that refuses
+                # sandboxes does not keep the template busy making them.
                 self.preparing -= 1
                 self.by_pid.pop(sandbox.pid, None)
                 self.discard(sandbox)
-                self.refill()
+                self.send({"op": "error", "message": "a sandbox could not be set up (see the template's stderr)"})
+                self.retry_at = time.monotonic() + 1.0
             return
         if not sandbox.ready:
             if chunk[:1] != b"R":
                 return
             sandbox.ready = True
+            self.retry_at = 0.0
             self.preparing -= 1
             self.spares.append(sandbox)
             chunk = chunk[1:]
@@ -571,6 +577,8 @@ class Template:
                 self.spares.remove(sandbox)
             elif sandbox.ready_fd >= 0:
                 self.preparing -= 1
+                # Died before it was ready: made again after a pause, not in a tight loop.
+                self.retry_at = time.monotonic() + 1.0
             self.discard(sandbox)
             self.refill()
             return
@@ -677,8 +685,6 @@ class Template:
                     self.on_stdin()
                 elif kind == "status":
                     self.on_status(sandbox)
-                elif kind == "pid":
-                    self.on_pid(sandbox)
                 else:
                     self.on_output(sandbox, kind)
             self.check_deadlines()
