@@ -11,7 +11,7 @@ fs.writeSync(4, 'R');
 // The exit code goes to the template before node is torn down, so the answer need not wait for that.
 process.on('exit', (code) => {
   try {
-    fs.writeSync(4, `X${code}\n`);
+    fs.writeSync(4, `X${code & 0xff}\n`);
   } catch {
     // The template is gone; so is the answer.
   }
