@@ -73,6 +73,7 @@ const ROUTES: Record<string, RouteCase> = {
   'DELETE /api/0.7/oauth/revoke/:token': { kind: 'own-token', call: async (f) => ({ path: `/api/0.7/oauth/revoke/${await f.aliceAccessToken()}` }) },
   'GET /api/0.7/login': { kind: 'login', call: async () => ({ path: '/api/0.7/login' }) },
   'GET /api/0.7/info': { kind: 'public', call: async () => ({ path: '/api/0.7/info' }) },
+  'OPTIONS /api/0.7/*': { kind: 'public', call: async () => ({ path: '/api/0.7/execution' }) },
   'POST /api/0.7/zapp_validate': { kind: 'public', call: async () => ({ path: '/api/0.7/zapp_validate', body: '{}', headers: jsonHeaders }) },
   'POST /v1/exec': { kind: 'exec', call: async () => ({ path: '/v1/exec', body: EXEC, headers: jsonHeaders }) },
   'POST /exec': { kind: 'exec', call: async () => ({ path: '/exec', body: EXEC, headers: jsonHeaders }) },

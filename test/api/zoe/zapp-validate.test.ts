@@ -111,3 +111,34 @@ describe('Zoe /info and /zapp_validate', () => {
     expect((await validate('[1, 2]', 'application/json')).body.message).toMatch(/^Invalid application description/);
   });
 });
+
+describe('Zoe CORS', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer('sqlite', { auth: { anonymous: {} } });
+  });
+  afterAll(async () => {
+    await t?.destroy();
+  });
+
+  it('answers OPTIONS on any Zoe path with 204 and the CORS headers, without a credential', async () => {
+    for (const path of ['/api/0.7/execution', '/api/0.7/execution/42', '/api/0.7/login']) {
+      const answer = await fetch(`${t.url}${path}`, { method: 'OPTIONS', headers: { origin: 'https://notebooks.example' } });
+      expect(answer.status, path).toBe(204);
+      expect(answer.headers.get('access-control-allow-origin')).toBe('https://notebooks.example');
+      expect(answer.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(answer.headers.get('access-control-allow-methods')).toContain('DELETE');
+      expect(answer.headers.get('access-control-allow-headers')).toContain('authorization');
+    }
+  });
+
+  it('sets the CORS headers on answers and refusals alike, * without an Origin', async () => {
+    const info = await fetch(`${t.url}/api/0.7/info`);
+    expect(info.headers.get('access-control-allow-origin')).toBe('*');
+    const refused = await fetch(`${t.url}/api/0.7/login`, { headers: { origin: 'https://ui.example' } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('https://ui.example');
+    // Tork's routes are not Zoe's: no CORS there.
+    expect((await fetch(`${t.url}/health`)).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
