@@ -10,11 +10,13 @@ import { startServer, type RunningServer } from '../../src/server.js';
 /**
  * A real server on 127.0.0.1 with a throwaway data directory. Tork's routes are
  * open as admin (Tork's own default is no authentication), so the benchmarks
- * that are not about credentials send none; `flags.auth` replaces that.
+ * that are not about credentials send none; `flags.auth` replaces that. The
+ * warm exec pools are off unless `flags.exec` turns them on: making their
+ * sandboxes would take CPU from what the other benchmarks measure.
  */
 export async function benchServer(flags: ConfigInput = {}, runtime?: Runtime): Promise<RunningServer & { cleanup(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gantry-bench-'));
-  const config = loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', auth: { anonymous: { tork: 'admin' } }, ...flags } });
+  const config = loadConfig({ env: {}, flags: { host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', auth: { anonymous: { tork: 'admin' } }, exec: { enabled: false }, ...flags } });
   const server = await startServer(config, { runtime });
   return {
     ...server,
