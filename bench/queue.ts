@@ -46,7 +46,7 @@ interface Result {
 async function gantry(database: string | undefined, jobs: number): Promise<Result> {
   const label = `gantry-${database ? 'postgres' : 'sqlite'}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'gantry-bench-queue-'));
-  const config = loadConfig({ env: {}, flags: { dataDir, database, logLevel: 'silent', worker: { maxTasks: SLOTS } } });
+  const config = loadConfig({ env: {}, flags: { dataDir, database, logLevel: 'silent', worker: { maxTasks: SLOTS }, exec: { enabled: false } } });
   const core = await startCore({ config, logger: pino({ level: 'silent' }), webhookRenderer, runtime: new NoopRuntime() });
   try {
     // Hold placement while the jobs go in, so inserting and running are timed apart.
