@@ -1,27 +1,13 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isGantryError, type ErrorCode, type GantryError } from '../../core/errors.js';
+import type { GantryError } from '../../core/errors.js';
 import { MISSING_CREDENTIAL } from '../auth/authenticate.js';
-import { toGantryError } from '../errors.js';
+import { dialectErrorHandler } from '../error-handler.js';
 
-/**
- * Zoe's status for each error code. Zoe itself answers 401 to a user who may not
- * do something (`You are not authorized to …`); Gantry answers 403, as in its
- * other APIs: Zoe's client treats every refusal alike and shows the reason.
- * Quotas are 409, a master that is down 503.
+/*
+ * Zoe itself answers 401 to a user who may not do something (`You are not
+ * authorized to …`); Gantry answers 403, as in its other APIs: Zoe's client
+ * treats every refusal alike and shows the reason. Quotas are 409, a master
+ * that is down 503: the defaults.
  */
-const ZOE_STATUS: Record<ErrorCode, number> = {
-  invalid_input: 400,
-  not_found: 404,
-  conflict: 409,
-  unauthenticated: 401,
-  forbidden: 403,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  timeout: 408,
-  rate_limited: 429,
-  unavailable: 503,
-  internal: 500,
-};
 
 /**
  * What the identity service says of a wrong username or password. The seed page's
@@ -57,15 +43,12 @@ export function zoeReason(error: GantryError, status: number): string {
  * client reads) and in a JSON body `{"message": ...}` (what the seed page
  * documents). 401 asks for Basic credentials, 429 says when to try again.
  */
-export function zoeErrorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
-  const gantryError = toGantryError(error, request.routeOptions.bodyLimit);
-  const status = ZOE_STATUS[gantryError.code];
-  if (status >= 500 && !isGantryError(error)) request.log.error({ err: error, dialect: 'zoe' }, 'request failed');
-  else request.log.info({ code: gantryError.code, message: gantryError.message, dialect: 'zoe' }, 'request rejected');
-  if (gantryError.code === 'unauthenticated') void reply.header('www-authenticate', 'Basic realm="gantry", charset="UTF-8"');
-  const retryAfter = gantryError.details?.retryAfterSeconds;
-  if (gantryError.code === 'rate_limited' && typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+export const zoeErrorHandler = dialectErrorHandler({
+  dialect: 'zoe',
+  challenge: 'Basic realm="gantry", charset="UTF-8"',
   // Fastify writes the head with the status code only, so Node keeps a reason phrase set here.
-  reply.raw.statusMessage = zoeReason(gantryError, status);
-  void reply.status(status).send({ message: zoeMessage(gantryError) });
-}
+  decorate: (reply, error, status) => {
+    reply.raw.statusMessage = zoeReason(error, status);
+  },
+  body: (error) => ({ message: zoeMessage(error) }),
+});
