@@ -1,3 +1,4 @@
+import { GantryError } from './errors.js';
 /**
  * Who is asking: users, their roles, and the principal every credential of
  * every dialect resolves to.
@@ -95,4 +96,19 @@ export function canSee(principal: Principal, owner: string): boolean {
 /** Whether the principal may act on (cancel, restart, change) work owned by `owner`. */
 export function canActOn(principal: Principal, owner: string): boolean {
   return owner === principal.username || actsOnEverything(principal);
+}
+
+/**
+ * Why a credential was refused, where a dialect words it its own way: none
+ * came, a password was wrong, or a Bearer value is no token, key or JWT known.
+ */
+export type CredentialFailure = 'missing' | 'wrong-password' | 'unknown-bearer';
+
+/** An `unauthenticated` error that says which failure it is. */
+export function credentialRefused(message: string, failure: CredentialFailure): GantryError {
+  return new GantryError('unauthenticated', message, { details: { credentialFailure: failure } });
+}
+
+export function credentialFailureOf(error: GantryError): CredentialFailure | undefined {
+  return error.code === 'unauthenticated' ? (error.details?.credentialFailure as CredentialFailure | undefined) : undefined;
 }

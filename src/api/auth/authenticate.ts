@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { GantryError } from '../../core/errors.js';
-import type { Principal } from '../../core/identity.js';
+import { credentialRefused, type Principal } from '../../core/identity.js';
 import type { IdentityService } from '../../services/identity/identity-service.js';
 import { presentedCredential, type PresentedCredential } from './credentials.js';
 import type { DialectName, RouteAuth } from './route-auth.js';
@@ -70,7 +70,7 @@ async function resolve(identity: IdentityService, settings: AuthSettings, reques
     case 'none': {
       if (auth.access.kind === 'principal' && auth.access.openWithoutKeys && settings.loopbackOnly && !identity.keysFileHasKeys()) return OPEN_EXEC;
       const anonymous = settings.anonymous[auth.dialect];
-      if (anonymous === undefined) throw new GantryError('unauthenticated', MISSING_CREDENTIAL);
+      if (anonymous === undefined) throw credentialRefused(MISSING_CREDENTIAL, 'missing');
       return identity.resolveAnonymous(anonymous);
     }
     case 'malformed':

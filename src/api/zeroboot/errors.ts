@@ -1,5 +1,5 @@
 import type { GantryError } from '../../core/errors.js';
-import { MISSING_CREDENTIAL } from '../auth/authenticate.js';
+import { credentialFailureOf } from '../../core/identity.js';
 import { dialectErrorHandler } from '../error-handler.js';
 
 /** Marks an `invalid_input` as a body of the wrong shape (422, as Zeroboot's JSON extractor answers it) rather than a wrong value (400). */
@@ -7,9 +7,10 @@ export const UNPROCESSABLE = { details: { unprocessable: true } } as const;
 
 /** Zeroboot's words where its clients may look for them. */
 function zerobootMessage(error: GantryError): string {
-  if (error.code === 'unauthenticated' && error.message === MISSING_CREDENTIAL) return 'Missing Authorization header';
+  const failure = credentialFailureOf(error);
+  if (failure === 'missing') return 'Missing Authorization header';
   // A Bearer value that is no key, token or JWT Gantry knows: Zeroboot calls every such value a wrong key.
-  if (error.code === 'unauthenticated' && error.message === 'unknown access token') return 'Invalid API key';
+  if (failure === 'unknown-bearer') return 'Invalid API key';
   return error.message;
 }
 

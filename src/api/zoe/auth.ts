@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GantryError, invalidInput } from '../../core/errors.js';
-import type { Principal } from '../../core/identity.js';
+import { credentialRefused, type Principal } from '../../core/identity.js';
 import type { Core } from '../../gantry.js';
 import { MISSING_CREDENTIAL } from '../auth/authenticate.js';
 import { LOGIN_COOKIE, loginCookieValue, presentedCredential } from '../auth/credentials.js';
@@ -69,7 +69,7 @@ async function passwordGrantPrincipal(core: Core, request: FastifyRequest, field
   if (credential.kind === 'malformed') throw new GantryError('unauthenticated', credential.reason);
   if (credential.kind === 'none') {
     if (fields.username !== undefined && fields.password !== undefined) return core.identity.resolveBasic(fields.username, fields.password, request.ip);
-    throw new GantryError('unauthenticated', MISSING_CREDENTIAL);
+    throw credentialRefused(MISSING_CREDENTIAL, 'missing');
   }
   throw new GantryError('unauthenticated', 'grant_type "password" needs the username and password, as HTTP Basic');
 }
@@ -81,7 +81,7 @@ function refreshTokenOf(request: FastifyRequest, fields: TokenRequest): string {
   if (credential.kind === 'malformed') throw new GantryError('unauthenticated', credential.reason);
   if (credential.kind === 'none') {
     if (fields.refresh_token !== undefined && fields.refresh_token !== '') return fields.refresh_token;
-    throw new GantryError('unauthenticated', MISSING_CREDENTIAL);
+    throw credentialRefused(MISSING_CREDENTIAL, 'missing');
   }
   throw new GantryError('unauthenticated', 'grant_type "refresh_token" needs the refresh token, as Authorization: Bearer <refresh token>');
 }

@@ -1,4 +1,5 @@
 import type { GantryError } from '../../core/errors.js';
+import { credentialFailureOf } from '../../core/identity.js';
 import { MISSING_CREDENTIAL } from '../auth/authenticate.js';
 import { dialectErrorHandler } from '../error-handler.js';
 
@@ -9,19 +10,16 @@ import { dialectErrorHandler } from '../error-handler.js';
  * that is down 503: the defaults.
  */
 
-/**
- * What the identity service says of a wrong username or password. The seed page's
- * words for any missing or wrong password are `missing or wrong authentication
- * information`, and Zoe's clients may match on them, so that text replaces it.
- */
-const WRONG_PASSWORD = 'wrong username or password';
 
 /** Longest reason phrase sent; the JSON body always has the whole message. */
 const MAX_REASON_LENGTH = 400;
 
-/** The message Zoe shows for an error. */
+/**
+ * The message Zoe shows for an error. For a wrong password it is the seed
+ * page's words for any missing or wrong one, which Zoe's clients may match on.
+ */
 export function zoeMessage(error: GantryError): string {
-  if (error.code === 'unauthenticated' && error.message === WRONG_PASSWORD) return MISSING_CREDENTIAL;
+  if (credentialFailureOf(error) === 'wrong-password') return MISSING_CREDENTIAL;
   return error.message;
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GantryError, notFound } from '../../core/errors.js';
-import { isRole, type AccessToken, type ApiKey, type CredentialKind, type Principal, type Role, type User, type WorkerToken } from '../../core/identity.js';
+import { credentialRefused, isRole, type AccessToken, type ApiKey, type CredentialKind, type Principal, type Role, type User, type WorkerToken } from '../../core/identity.js';
 import * as credentialsRepo from '../../store/credentials-repo.js';
 import type { Store } from '../../store/open.js';
 import * as settingsRepo from '../../store/settings-repo.js';
@@ -201,7 +201,7 @@ export class IdentityService {
       if (!found || storedHash === null || !matches) {
         this.throttle.failed(username, address);
         this.logger.info({ username, address }, 'login failed');
-        throw new GantryError('unauthenticated', 'wrong username or password');
+        throw credentialRefused('wrong username or password', 'wrong-password');
       }
       this.throttle.succeeded(username, address);
       this.passwordMatches.set(pair, storedHash);
@@ -387,7 +387,7 @@ export class IdentityService {
   private async validToken(token: string, kind: 'access' | 'refresh'): Promise<{ user: User; stored: AccessToken }> {
     const stored = await credentialsRepo.getAccessToken(this.store.db, digestOf(token));
     const now = Date.now();
-    if (!stored || stored.kind !== kind) throw new GantryError('unauthenticated', kind === 'access' ? 'unknown access token' : 'unknown refresh token');
+    if (!stored || stored.kind !== kind) throw credentialRefused(kind === 'access' ? 'unknown access token' : 'unknown refresh token', 'unknown-bearer');
     if (stored.revokedAt !== null) throw new GantryError('unauthenticated', 'the token was revoked');
     if (stored.expiresAt !== null && stored.expiresAt <= now) throw new GantryError('unauthenticated', 'the token has expired');
     const user = await usersRepo.get(this.store.db, stored.userId);
