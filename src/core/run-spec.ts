@@ -39,12 +39,35 @@ export interface RunStep {
   timeoutMs?: number;
 }
 
+/**
+ * A member of a group of tasks that share a private network of their own (the
+ * services of one application): it has its own address there and finds the
+ * others by the names in `hosts`. Nothing outside the group reaches it but the
+ * ports in `expose`, which its node forwards from host ports it picks.
+ */
+export interface RunGroup {
+  /** The group's id (the application's job id): members with the same id share a network. */
+  id: string;
+  hostname: string;
+  address: string;
+  hosts: Array<{ address: string; names: string[] }>;
+  expose: Array<{ name: string; port: number; protocol: 'tcp' | 'udp' }>;
+}
+
+/** Where a group member's exposed ports are reached from, once it runs. */
+export interface RunEndpoints {
+  host: string;
+  ports: Array<{ name: string; port: number; hostPort: number }>;
+}
+
 export interface RunSpec {
   steps: RunStep[];
   mounts: RunMount[];
   limits: RunLimits;
   /** Give the task the host's network; otherwise it has none (only a loopback). */
   network: boolean;
+  /** A member of a group network (then `network` is ignored). */
+  group?: RunGroup;
   /** Working directory inside the sandbox; default the runtime's work dir. */
   workdir?: string;
 }

@@ -1,4 +1,4 @@
-import type { RunOutcome, RunSpec } from './run-spec.js';
+import type { RunEndpoints, RunOutcome, RunSpec } from './run-spec.js';
 
 /**
  * The protocol between the server and a worker (node agent). The in-process
@@ -30,7 +30,7 @@ export type WorkerMessage =
 
 /** What a node reports about a task attempt; `jobId` lets the server apply reports of different jobs side by side. */
 export type TaskReport = { taskId: string; jobId: string; attempt: number; at: number } & (
-  | { type: 'started'; backendId: string }
+  | { type: 'started'; backendId: string; endpoints?: RunEndpoints }
   | { type: 'log'; contents: string }
   | { type: 'progress'; percent: number }
   | { type: 'finished'; outcome: RunOutcome }

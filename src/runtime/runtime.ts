@@ -5,7 +5,7 @@
  * and the task's mounts, limits and network setting. The step and outcome types
  * live in core (`run-spec.ts`) because they also travel inside worker assignments.
  */
-import type { RunLimits, RunMount, RunOutcome, RunSpec, RunStep } from '../core/run-spec.js';
+import type { RunEndpoints, RunLimits, RunMount, RunOutcome, RunSpec, RunStep } from '../core/run-spec.js';
 
 export type { RunEnd, RunOutcome } from '../core/run-spec.js';
 export type RuntimeMount = RunMount;
@@ -21,7 +21,7 @@ export type StreamName = 'stdout' | 'stderr';
 
 export interface RunHooks {
   /** Called once the first step's process exists (the task is running). */
-  onStarted(info: { backendId: string }): void;
+  onStarted(info: { backendId: string; endpoints?: RunEndpoints }): void;
   /** One line of output (without its newline). Called in order per stream. */
   onLine(stream: StreamName, line: string): void;
   /** The task's progress in percent, as written to $TORK_PROGRESS. */

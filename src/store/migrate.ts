@@ -3,6 +3,7 @@ import { GantryError } from '../core/errors.js';
 import type { SqlDialect } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-identity.js';
+import * as m0003 from './migrations/0003-apps.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> };
 
@@ -10,6 +11,7 @@ type MigrationModule = { up(db: Kysely<unknown>, dialect: SqlDialect): Promise<v
 const MIGRATIONS: Record<string, MigrationModule> = {
   '0001-initial': m0001,
   '0002-identity': m0002,
+  '0003-apps': m0003,
 };
 
 class CodeMigrations implements MigrationProvider {

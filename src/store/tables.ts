@@ -165,6 +165,21 @@ export interface SettingRow {
   created_at: number;
 }
 
+export interface AppServiceRow {
+  num_id: Generated<number>;
+  job_id: string;
+  task_id: string | null;
+  group_name: string;
+  name: string;
+  instance_index: number;
+  essential: number;
+  monitor: number;
+  address: string;
+  host: string | null;
+  ports: string;
+  created_at: number;
+}
+
 export interface Database {
   jobs: JobRow;
   tasks: TaskRow;
@@ -177,4 +192,5 @@ export interface Database {
   api_keys: ApiKeyRow;
   worker_tokens: WorkerTokenRow;
   settings: SettingRow;
+  app_services: AppServiceRow;
 }

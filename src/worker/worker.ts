@@ -124,7 +124,7 @@ export class Worker {
       .run(
         { ...assignment.spec, taskId, attempt },
         {
-          onStarted: ({ backendId }) => this.reports.add({ type: 'started', taskId, jobId, attempt, backendId, at: Date.now() }),
+          onStarted: ({ backendId, endpoints }) => this.reports.add({ type: 'started', taskId, jobId, attempt, backendId, endpoints, at: Date.now() }),
           onLine: (_stream, line) => this.reports.add({ type: 'log', taskId, jobId, attempt, contents: `${line}\n`, at: Date.now() }),
           onProgress: (percent) => this.reports.add({ type: 'progress', taskId, jobId, attempt, percent, at: Date.now() }),
         },

@@ -11,7 +11,7 @@ import type { SandboxSpec } from './sandbox-spec.js';
 export function bwrapArgs(spec: SandboxSpec, options: { disableUserns: boolean }): string[] {
   const args = [
     '--unshare-all',
-    ...(spec.network ? ['--share-net'] : []),
+    ...(spec.network || spec.netns ? ['--share-net'] : []),
     // The task may not make user namespaces of its own (and, in them, mounts and
     // namespaces); --unshare-user is implied for an unprivileged bubblewrap but
     // must be explicit for --disable-userns.
@@ -21,6 +21,7 @@ export function bwrapArgs(spec: SandboxSpec, options: { disableUserns: boolean }
     // No controlling terminal to inject input into (TIOCSTI).
     '--new-session',
     '--clearenv',
+    ...(spec.hostname ? ['--hostname', spec.hostname] : []),
   ];
   for (const [name, value] of Object.entries(spec.env)) args.push('--setenv', name, value);
   for (const entry of spec.root) {

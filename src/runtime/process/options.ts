@@ -54,6 +54,10 @@ export interface ProcessRuntimeOptions {
   toolPaths?: SandboxToolPaths;
   /** Directories (`:`-separated, as PATH) where the sandbox tools are looked up. Default the usual system directories. */
   toolSearchPath?: string;
+  /** Address the host ports of application services' exposed ports listen on. Default 127.0.0.1. */
+  exposeAddress?: string;
+  /** Host name endpoints of exposed ports name (what users connect to). Default the expose address. */
+  exposeHost?: string;
   /** Where warnings (no cgroups, a cleanup that failed) and debug notes go. Default: nowhere. */
   logger?: RuntimeLogger;
 }
@@ -78,6 +82,8 @@ export function resolveOptions(options: ProcessRuntimeOptions): ResolvedOptions 
     prepareAhead: 4,
     progressPollMs: 10_000,
     toolSearchPath: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    exposeAddress: '127.0.0.1',
+    exposeHost: options.exposeAddress ?? '127.0.0.1',
     ...withoutUndefined(options),
     workRoot: options.workRoot,
   };

@@ -12,7 +12,7 @@ import { resolveOptions, type ProcessRuntimeOptions, type ResolvedOptions } from
 import { PreparedPool, type Prepared } from './prepared-pool.js';
 import { RootCatalog } from './root-catalog.js';
 import { buildSandboxInvocation, launchLine, waitingInvocation } from './sandbox-command.js';
-import { detectSandboxHost, type SandboxHost } from './sandbox-host.js';
+import { detectSandboxHost, type RootEntry, type SandboxHost } from './sandbox-host.js';
 import type { SandboxSpec } from './sandbox-spec.js';
 import { runStepProcess } from './step-process.js';
 import { makeStepSpec } from './step-spec.js';
@@ -21,6 +21,7 @@ import { TORK_NAMES } from './tork-layout.js';
 import { createTorkFiles, createWorkArea, prepareWorkRoot, removeStaleAreas, removeWorkArea, taskDir, type WorkArea } from './work-area.js';
 import { Recycler } from './recycler.js';
 import { processAlive } from './process-alive.js';
+import { GroupNetworks, type GroupMembership } from '../network/group-networks.js';
 
 /** Most bytes of the progress file read. */
 const PROGRESS_CAP = 64;
@@ -67,10 +68,18 @@ export class ProcessRuntime implements Runtime {
   private sequence = 0;
   private readonly instance = ++instances;
   private stopped = false;
+  private readonly networks: GroupNetworks;
 
   constructor(options: ProcessRuntimeOptions) {
     this.options = resolveOptions(options);
     this.owner = this.isRoot ? { uid: this.options.runAsUid, gid: this.options.runAsGid } : undefined;
+    this.networks = new GroupNetworks({
+      stateDir: join(this.options.workRoot, 'networks'),
+      exposeAddress: this.options.exposeAddress,
+      exposeHost: this.options.exposeHost,
+      toolSearchPath: this.options.toolSearchPath,
+      runAs: this.owner,
+    });
     this.recycler = new Recycler(Math.max(8, 2 * this.options.prepareAhead), this.owner);
   }
 
@@ -89,6 +98,8 @@ export class ProcessRuntime implements Runtime {
     const reason = prepareWorkRoot(this.options.workRoot, this.isRoot);
     if (reason) throw new GantryError('unavailable', reason);
     await removeStaleAreas(this.options.workRoot, staleName);
+    await this.networks.start();
+    if (this.networks.unavailableReason) logger?.debug({ reason: this.networks.unavailableReason }, 'no private application networks on this node');
     this.host = host;
     this.roots = new RootCatalog(host, this.options.images);
     // A trivial task through the real path: the sandbox works here, or start fails saying why.
@@ -115,6 +126,7 @@ export class ProcessRuntime implements Runtime {
     await this.pool?.stop();
     while (this.cleanups.size > 0) await Promise.allSettled([...this.cleanups]);
     await this.recycler.close();
+    await this.networks.stop();
     this.launcher.stop();
   }
 
@@ -212,14 +224,20 @@ export class ProcessRuntime implements Runtime {
       budget.line('stderr', `gantry: ${which} no root file system configured on this node; the task runs on the host's userland`);
     }
     let site: AttemptSite | undefined;
+    let membership: GroupMembership | undefined;
     try {
+      if (request.group) {
+        if (this.host!.tool !== 'bwrap' || !this.host!.nsenter) return { end: 'error', exitCode: null, error: 'cannot run the task: a member of an application network needs bubblewrap and util-linux nsenter on its node' };
+        membership = await this.networks.join(request.group);
+      }
       site = await this.makeSite(name, request, plan);
-      return await this.runSteps(request, plan, site, budget, hooks, signal);
+      return await this.runSteps(request, plan, site, budget, membership ? { ...hooks, onStarted: (info) => hooks.onStarted({ ...info, endpoints: membership!.endpoints }) } : hooks, signal, membership);
     } catch (error) {
       // A failure of the host (a file or cgroup that cannot be made), not of the task.
       return { end: 'error', exitCode: null, error: `cannot run the task: ${(error as Error).message}` };
     } finally {
       if (site) await this.cleanUp(site);
+      await membership?.release();
     }
   }
 
@@ -239,7 +257,7 @@ export class ProcessRuntime implements Runtime {
     }
   }
 
-  private async runSteps(request: RunRequest, plan: AttemptPlan, site: AttemptSite, budget: LineBudget, hooks: RunHooks, signal: AbortSignal): Promise<RunOutcome> {
+  private async runSteps(request: RunRequest, plan: AttemptPlan, site: AttemptSite, budget: LineBudget, hooks: RunHooks, signal: AbortSignal, membership?: GroupMembership): Promise<RunOutcome> {
     let started = false;
     let outcome: RunOutcome = { end: 'exited', exitCode: 0 };
     let lastProgress: number | undefined;
@@ -252,7 +270,7 @@ export class ProcessRuntime implements Runtime {
     for (const [index, step] of request.steps.entries()) {
       if (signal.aborted) return { end: 'cancelled', exitCode: null, error: 'cancelled' };
       this.writeStepFiles(site, step, index > 0);
-      const spec = this.stepSpec(request, plan, site, step, plan.steps[index]!.argv, index);
+      const spec = this.stepSpec(request, plan, site, step, plan.steps[index]!.argv, index, membership);
       const waiter = index === 0 && site.prepared?.waiter && !site.prepared.waiter.gone ? site.prepared.waiter : undefined;
       const end = await runStepProcess({
         start: async (handlers) => {
@@ -300,18 +318,21 @@ export class ProcessRuntime implements Runtime {
     if (Object.keys(step.files).length > 0) writeTaskFiles(site.workdirHost!, step.files, this.owner);
   }
 
-  private stepSpec(request: RunRequest, plan: AttemptPlan, site: AttemptSite, step: RunStep, argv: string[], index: number): SandboxSpec {
+  private stepSpec(request: RunRequest, plan: AttemptPlan, site: AttemptSite, step: RunStep, argv: string[], index: number, membership?: GroupMembership): SandboxSpec {
     const limits = this.limitsOf(request.limits);
+    const root = this.roots!.entries(step.image, request.network && !membership);
     return makeStepSpec(this.host!, {
       step,
       argv,
       torkDir: site.area.torkDir,
-      root: this.roots!.entries(step.image, request.network),
+      root: membership ? withHostsFile(root, membership.hostsFile) : root,
       hostUserland: this.roots!.rootfsOf(step.image) === undefined,
       workdir: plan.workdir,
       binds: site.workdirBind ? [...site.binds, site.workdirBind] : site.binds,
       tmpfs: site.tmpfs,
-      network: request.network,
+      network: request.network && !membership,
+      netns: membership?.netnsPath,
+      hostname: membership?.hostname,
       memoryBytes: limits.memoryBytes,
       cpus: limits.cpus,
       runAs: this.owner,
@@ -354,4 +375,10 @@ export class ProcessRuntime implements Runtime {
       .finally(() => this.cleanups.delete(cleanup));
     this.cleanups.add(cleanup);
   }
+}
+
+/** A root whose /etc/hosts is a group's hosts file. */
+function withHostsFile(root: RootEntry[], hostsFile: string): RootEntry[] {
+  const hosts: RootEntry = { kind: 'ro-bind', source: hostsFile, target: '/etc/hosts', file: true };
+  return [...root.filter((entry) => entry.target !== '/etc/hosts'), hosts];
 }

@@ -1,7 +1,7 @@
 /**
  * The host command that starts one sandboxed step:
  *
- *   [sh: join the cgroups]  →  [prlimit]  →  [setpriv: become the task user]  →  bwrap | unshare
+ *   [sh: join the cgroups]  →  [prlimit]  →  [nsenter: a group's network]  →  [setpriv: become the task user]  →  bwrap | unshare
  *
  * each stage exec'ing the next in the same process, so the pid Gantry spawned is
  * the sandbox's outermost process. The cgroups are joined first, as root, so that
@@ -41,10 +41,11 @@ export function sandboxArgv(host: SandboxHost, spec: SandboxSpec): string[] {
   const dropped = spec.runAs
     ? [host.setpriv!, `--reuid=${spec.runAs.uid}`, `--regid=${spec.runAs.gid}`, '--clear-groups', '--inh-caps=-all', '--no-new-privs', ...sandbox]
     : sandbox;
+  const networked = spec.netns && host.nsenter ? [host.nsenter, `--net=${spec.netns}`, '--', ...dropped] : dropped;
   const limits: string[] = [];
   if (spec.rlimits?.addressSpaceBytes !== undefined) limits.push(`--as=${spec.rlimits.addressSpaceBytes}`);
   if (spec.rlimits?.cpuSeconds !== undefined) limits.push(`--cpu=${spec.rlimits.cpuSeconds}`);
-  return limits.length > 0 && host.prlimit ? [host.prlimit, ...limits, '--', ...dropped] : dropped;
+  return limits.length > 0 && host.prlimit ? [host.prlimit, ...limits, '--', ...networked] : networked;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface SandboxHost {
   setpriv?: string;
   prlimit?: string;
   mount?: string;
+  /** util-linux nsenter, to enter a group's network namespace; optional. */
+  nsenter?: string;
   /** `ip`, to bring the loopback up in the unshare fallback's network namespace; optional. */
   ip?: string;
   /** `env`, which gives the task its environment in the unshare fallback. */
@@ -142,6 +144,7 @@ export function detectSandboxHost(
     unshare,
     setpriv,
     prlimit: tool('prlimit'),
+    nsenter: lookUp('nsenter'),
     sh: executable('/bin/sh') ?? lookUp('sh') ?? '/bin/sh',
     userland: hostUserland(),
     networkEtc: NETWORK_ETC.map((path) => rootEntry(path, path, false)).filter((entry): entry is RootEntry => entry !== undefined),

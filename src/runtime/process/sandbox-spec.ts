@@ -26,6 +26,10 @@ export interface SandboxSpec {
   /** Size cap of /tmp and of each tmpfs mount, in bytes (tmpfs memory is charged to the task's cgroup too). */
   tmpfsBytes?: number;
   network: boolean;
+  /** A network namespace (path) to enter before the sandbox, which then keeps it (a group member's). */
+  netns?: string;
+  /** The sandbox's host name (bubblewrap only). */
+  hostname?: string;
   workdir: string;
   /** The task's whole environment: nothing of Gantry's is inherited. */
   env: Record<string, string>;

@@ -17,6 +17,8 @@ export interface StepSpecInput {
   binds: SandboxBind[];
   tmpfs: Array<{ target: string }>;
   network: boolean;
+  netns?: string;
+  hostname?: string;
   memoryBytes: number;
   cpus?: number;
   /** The task user when Gantry is root. */
@@ -39,6 +41,8 @@ export function makeStepSpec(host: SandboxHost, input: StepSpecInput): SandboxSp
     // tmpfs pages count against the memory cgroup; without one this still bounds /tmp.
     tmpfsBytes: input.memoryBytes,
     network: input.network,
+    netns: input.netns,
+    hostname: input.hostname,
     workdir: input.workdir,
     env: stepEnv(input.step),
     argv: input.argv,
