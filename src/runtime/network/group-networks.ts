@@ -144,7 +144,7 @@ export class GroupNetworks {
   }
 
   private groupState(group: RunGroup): GroupState {
-    let state = this.groups.get(group.id);
+    const state = this.groups.get(group.id);
     if (state) return state;
     const netns = `${this.tag}-g${++this.sequence}`;
     const dir = join(this.options.stateDir, netns);
