@@ -13,7 +13,11 @@ import { IdentityService } from './services/identity/identity-service.js';
 import { identityOptions } from './services/identity/identity-options.js';
 import { JobService } from './services/job-service.js';
 import { NodeService } from './services/node-service.js';
+import { AppEngine } from './services/apps/app-engine.js';
+import { AppScheduler } from './services/apps/app-scheduler.js';
+import { AppService } from './services/apps/app-service.js';
 import { PipelineEngine } from './services/pipeline/engine.js';
+import { TaskEventRouter } from './services/task-events.js';
 import { recoverAfterRestart } from './services/recovery.js';
 import { ScheduleService } from './services/schedule-service.js';
 import { WebhookService, type WebhookRenderer } from './services/webhook-service.js';
@@ -37,6 +41,8 @@ export interface Core {
   store: Store;
   bus: EventBus;
   jobs: JobService;
+  /** Multi-service applications (Zoe's executions). */
+  apps: AppService;
   nodes: NodeService;
   schedules: ScheduleService;
   gateway: WorkerGateway;
@@ -92,7 +98,8 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     retryBackoffMs: config.scheduler.retryBackoffMs,
     retryBackoffMaxMs: config.scheduler.retryBackoffMaxMs,
   });
-  const gateway = new WorkerGateway(store, writer, engine, (error, jobId) =>
+  const appEngine = new AppEngine();
+  const gateway = new WorkerGateway(store, writer, new TaskEventRouter(engine, appEngine), (error, jobId) =>
     logger.error({ err: error, jobId, component: 'gateway' }, 'task reports could not be applied; failing their tasks'),
   );
   const scheduler = new Scheduler({
@@ -102,12 +109,20 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     onError: (error) => logger.error({ err: error, component: 'scheduler' }, 'scheduler pass failed'),
   });
   gateway.attachScheduler(scheduler);
+  const appScheduler = new AppScheduler(store, writer, appEngine, bus, {
+    policy: config.apps.policy,
+    tickMs: config.apps.tickMs,
+    onError: (error) => logger.error({ err: error, component: 'app-scheduler' }, 'application scheduler pass failed'),
+  });
   writer.setHooks({
+    deliver: (nodeId, assignments) => gateway.deliver(nodeId, assignments),
+    wakeApps: () => appScheduler.wake(),
     cancelOnNode: (nodeId, taskId, attempt) => gateway.cancelOnNode(nodeId, taskId, attempt),
     wakeScheduler: () => scheduler.wake(),
     wakeSchedulerAt: (time) => scheduler.wakeAt(time),
   });
   const jobs = new JobService(store, writer, engine, bus);
+  const apps = new AppService(store, writer, appEngine, appScheduler, bus, config.zoe.deploymentName);
   const nodes = new NodeService(store, writer, gateway, engine, config.scheduler.nodeTimeoutMs);
   const schedules = new ScheduleService(store, jobs, (error, scheduleId) =>
     logger.error({ err: error, scheduleId }, 'scheduled job could not be submitted'),
@@ -121,6 +136,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
 
   webhooks.start();
   scheduler.start();
+  appScheduler.start();
   nodes.start(Math.max(1_000, Math.floor(config.scheduler.nodeTimeoutMs / 3)));
   schedules.start();
 
@@ -132,7 +148,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   if (config.worker.enabled) {
     const taskRuntime: Runtime =
       options.runtime ??
-      createProcessRuntime(processRuntimeOptions(config.runtime, workRoot, logger.child({ component: 'runtime' }), config.toolSearchPath));
+      createProcessRuntime(processRuntimeOptions({ ...config.runtime, exposeAddress: config.apps.exposeAddress, exposeHost: config.apps.exposeHost }, workRoot, logger.child({ component: 'runtime' }), config.toolSearchPath));
     runtime = taskRuntime;
     await taskRuntime.start();
     worker = new Worker({
@@ -159,6 +175,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
 
   const stop = async (): Promise<void> => {
     await scheduler.stop();
+    await appScheduler.stop();
     await worker?.stop(config.shutdown.graceMs);
     await runtime?.stop();
     await exec.stop();
@@ -169,5 +186,5 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     await store.close();
   };
 
-  return { config, store, bus, jobs, nodes, schedules, gateway, scheduler, counters, identity, exec: exec.exec, firstAdmin, worker, version: GANTRY_VERSION, stop };
+  return { config, store, bus, jobs, apps, nodes, schedules, gateway, scheduler, counters, identity, exec: exec.exec, firstAdmin, worker, version: GANTRY_VERSION, stop };
 }

@@ -117,8 +117,24 @@ export const configSchema = z
       .prefault({}),
     zoe: z
       .object({
-        /** The deployment name Zoe's `/info` answers. */
-        deploymentName: nonEmpty.default('gantry'),
+        /** The deployment name Zoe's `/info` answers; also the last part of every service's DNS name. */
+        deploymentName: z
+          .string()
+          .regex(/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/, 'a deployment name is 1 to 32 lower-case letters, digits and -, as in a DNS name')
+          .default('gantry'),
+      })
+      .strict()
+      .prefault({}),
+    apps: z
+      .object({
+        /** Order of the queue of multi-service executions: FIFO, or SIZE (smallest `size` first, Zoe's size-based policy). */
+        policy: z.enum(['FIFO', 'SIZE']).default('FIFO'),
+        /** Milliseconds between scheduler passes when nothing wakes it. */
+        tickMs: z.number().int().positive().default(5_000),
+        /** Address the host ports of services' exposed ports listen on. */
+        exposeAddress: nonEmpty.default('127.0.0.1'),
+        /** Host name in the endpoint links of exposed ports; default the expose address. */
+        exposeHost: nonEmpty.optional(),
       })
       .strict()
       .prefault({}),

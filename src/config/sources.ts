@@ -38,6 +38,7 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: ValueType
   GANTRY_ALLOW_BIND_MOUNTS: { path: ['runtime', 'allowBindMounts'], type: 'boolean' },
   GANTRY_SHUTDOWN_GRACE_MS: { path: ['shutdown', 'graceMs'], type: 'number' },
   GANTRY_EXEC_ENABLED: { path: ['exec', 'enabled'], type: 'boolean' },
+  GANTRY_APPS_POLICY: { path: ['apps', 'policy'], type: 'string' },
   GANTRY_EXEC_PYTHON: { path: ['exec', 'python'], type: 'string' },
   GANTRY_EXEC_NODE: { path: ['exec', 'node'], type: 'string' },
   GANTRY_ADMIN_PASSWORD: { path: ['auth', 'adminPassword'], type: 'string' },

@@ -1,3 +1,4 @@
+import type { Assignment } from '../core/worker-protocol.js';
 import type { GantryEvent } from './event-bus.js';
 
 /**
@@ -8,7 +9,11 @@ import type { GantryEvent } from './event-bus.js';
 export class Effects {
   readonly events: GantryEvent[] = [];
   readonly cancels: Array<{ nodeId: string; taskId: string; attempt: number }> = [];
+  /** Assignments handed straight to a node (an application's services, placed by the application scheduler). */
+  readonly deliveries: Array<{ nodeId: string; assignment: Assignment }> = [];
   wakeScheduler = false;
+  /** The application scheduler should look again (capacity freed, an execution queued). */
+  wakeApps = false;
   /** The earliest time a task made here becomes runnable later (a retry's backoff), if any. */
   wakeSchedulerAt: number | undefined;
 

@@ -13,7 +13,7 @@ import * as tasksRepo from '../store/tasks-repo.js';
 import type { UnitOfWork } from '../store/unit-of-work.js';
 import type { Effects } from './effects.js';
 import { Inbox } from './inbox.js';
-import type { PipelineEngine } from './pipeline/engine.js';
+import type { TaskEvents } from './task-events.js';
 import type { Writer } from './writer.js';
 
 const IN_FLIGHT: readonly TaskState[] = ['scheduled', 'running', 'stopping'];
@@ -40,7 +40,7 @@ export class WorkerGateway implements WorkerLink, TaskSource {
   constructor(
     private readonly store: Store,
     private readonly writer: Writer,
-    private readonly engine: PipelineEngine,
+    private readonly engine: TaskEvents,
     /** Told about a job's reports that could not be applied (they fail its tasks instead). */
     private readonly onReportRejected: (error: unknown, jobId: string) => void = () => undefined,
   ) {}
@@ -157,7 +157,7 @@ export class WorkerGateway implements WorkerLink, TaskSource {
       // The log lines reported before a state change are published before it.
       this.appendLogs(uow, fx, logs);
       if (task.attempt !== report.attempt || task.nodeId !== nodeId) continue;
-      if (report.type === 'started') await this.engine.taskStarted(uow, fx, task, report.backendId, report.at);
+      if (report.type === 'started') await this.engine.taskStarted(uow, fx, task, { backendId: report.backendId, endpoints: report.endpoints }, report.at);
       else if (report.type === 'progress') await this.engine.taskProgress(uow, fx, task, report.percent);
       else await this.applyFinished(uow, fx, task, report);
     }

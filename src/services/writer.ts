@@ -1,4 +1,5 @@
 import { isGantryError } from '../core/errors.js';
+import type { Assignment } from '../core/worker-protocol.js';
 import type { Store } from '../store/open.js';
 import { UnitOfWork } from '../store/unit-of-work.js';
 import { Effects } from './effects.js';
@@ -6,6 +7,10 @@ import type { EventBus } from './event-bus.js';
 import { Mutex } from './mutex.js';
 
 export interface WriterHooks {
+  /** Hands assignments to a node (its inbox). */
+  deliver(nodeId: string, assignments: Assignment[]): void;
+  /** Wakes the application scheduler. */
+  wakeApps(): void;
   /** Sends a stop message to the node running a task. */
   cancelOnNode(nodeId: string, taskId: string, attempt: number): void;
   wakeScheduler(): void;
@@ -34,7 +39,7 @@ function retryable(error: unknown): boolean {
  */
 export class Writer {
   private readonly locks = new Map<string, { mutex: Mutex; users: number }>();
-  private hooks: WriterHooks = { cancelOnNode: () => undefined, wakeScheduler: () => undefined, wakeSchedulerAt: () => undefined };
+  private hooks: WriterHooks = { deliver: () => undefined, wakeApps: () => undefined, cancelOnNode: () => undefined, wakeScheduler: () => undefined, wakeSchedulerAt: () => undefined };
 
   constructor(
     private readonly store: Store,
@@ -106,7 +111,9 @@ export class Writer {
 
   private apply(fx: Effects): void {
     this.bus.publish(fx.events);
+    for (const { nodeId, assignment } of fx.deliveries) this.hooks.deliver(nodeId, [assignment]);
     for (const cancel of fx.cancels) this.hooks.cancelOnNode(cancel.nodeId, cancel.taskId, cancel.attempt);
+    if (fx.wakeApps) this.hooks.wakeApps();
     if (fx.wakeScheduler) this.hooks.wakeScheduler();
     if (fx.wakeSchedulerAt !== undefined) this.hooks.wakeSchedulerAt(fx.wakeSchedulerAt);
   }

@@ -159,26 +159,32 @@ export async function appJobsInStates(db: Db, states: readonly JobState[]): Prom
   return rows.map(jobFromRow);
 }
 
-/** Ended app jobs that still have services stopping (Zoe's executions in "cleaning up"). */
-export async function countAppJobsCleaningUp(db: Db): Promise<number> {
-  const row = await db
+/** Numeric ids of ended app jobs that still have services stopping (Zoe's executions in "cleaning up"). */
+export async function cleaningUpJobIds(db: Db): Promise<number[]> {
+  const rows = await db
     .selectFrom('jobs')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .select('num_id')
     .where('kind', '=', 'app')
     .where('state', 'in', ['completed', 'failed', 'cancelled'])
     .where(sql<boolean>`exists (select 1 from tasks where tasks.job_id = jobs.id and tasks.state = 'stopping')`)
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+    .orderBy('num_id')
+    .execute();
+  return rows.map((row) => Number(row.num_id));
 }
 
-/** An app job's active instances' reservations per node, as stored (for the scheduler after a restart). */
-export async function activeAppTasks(db: Db): Promise<Array<{ taskId: string; jobId: string; nodeId: string | null; state: string }>> {
+/** Tasks of app jobs that hold room on a node, with the instance each runs. */
+export async function activeAppTasks(db: Db): Promise<Array<{ taskId: string; jobId: string; nodeId: string | null; state: string; group: string; essential: boolean; index: number }>> {
   const rows = await db
     .selectFrom('tasks')
-    .innerJoin('jobs', 'jobs.id', 'tasks.job_id')
-    .select(['tasks.id as taskId', 'tasks.job_id as jobId', 'tasks.node_id as nodeId', 'tasks.state as state'])
-    .where('jobs.kind', '=', 'app')
+    .innerJoin('app_services', 'app_services.task_id', 'tasks.id')
+    .select(['tasks.id as taskId', 'tasks.job_id as jobId', 'tasks.node_id as nodeId', 'tasks.state as state', 'app_services.group_name as group', 'app_services.essential as essential', 'app_services.instance_index as index'])
     .where('tasks.state', 'in', ['pending', 'scheduled', 'running', 'stopping'])
     .execute();
-  return rows;
+  return rows.map((row) => ({ ...row, essential: Number(row.essential) === 1 }));
+}
+
+/** App jobs in these states without their definitions (the scheduler keeps those it has read). */
+export async function appJobHeads(db: Db, states: readonly JobState[]): Promise<Array<{ id: string; numId: number; state: JobState }>> {
+  const rows = await db.selectFrom('jobs').select(['id', 'num_id', 'state']).where('kind', '=', 'app').where('state', 'in', states).orderBy('num_id').execute();
+  return rows.map((row) => ({ id: row.id, numId: Number(row.num_id), state: row.state as JobState }));
 }

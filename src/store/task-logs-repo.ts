@@ -80,3 +80,16 @@ export async function listByJobAfter(db: Db, jobId: string, afterId: number, lim
     .execute();
   return rows.map(logPartFromRow);
 }
+
+/** Parts of a task after a given part number, in order. */
+export async function listByTaskAfter(db: Db, taskId: string, afterNumber: number, limit: number): Promise<TaskLogPart[]> {
+  const rows = await db
+    .selectFrom('task_logs')
+    .selectAll()
+    .where('task_id', '=', taskId)
+    .where('number', '>', afterNumber)
+    .orderBy('number')
+    .limit(limit)
+    .execute();
+  return rows.map(logPartFromRow);
+}

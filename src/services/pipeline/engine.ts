@@ -10,6 +10,7 @@ import type * as jobsRepo from '../../store/jobs-repo.js';
 import * as queuesRepo from '../../store/queues-repo.js';
 import type * as tasksRepo from '../../store/tasks-repo.js';
 import type { Effects } from '../effects.js';
+import type { TaskEvents, TaskStart } from '../task-events.js';
 import { expressionContext, type Scope } from './context.js';
 import { conditionHolds, evaluateEachList, evaluateTask, newTaskRecord, type Placement } from './task-builder.js';
 
@@ -27,7 +28,7 @@ export interface EngineOptions {
  * the job. Every method runs inside the caller's transaction and records what
  * must happen after commit in `Effects`.
  */
-export class PipelineEngine {
+export class PipelineEngine implements TaskEvents {
   /** Queues already recorded in the store; queues are never deleted, so this only grows. */
   private readonly knownQueues = new Set<string>();
 
@@ -361,9 +362,9 @@ export class PipelineEngine {
   }
 
   /** A node started running a task. */
-  async taskStarted(uow: UnitOfWork, fx: Effects, task: Task, backendId: string, at: number): Promise<void> {
+  async taskStarted(uow: UnitOfWork, fx: Effects, task: Task, start: TaskStart, at: number): Promise<void> {
     if (task.state !== 'scheduled') return;
-    await this.moveTask(uow, fx, task, 'running', { startedAt: at, backendId });
+    await this.moveTask(uow, fx, task, 'running', { startedAt: at, backendId: start.backendId });
     await this.markJobRunning(uow, fx, task.jobId, at);
   }
 
