@@ -11,7 +11,7 @@
  * the member. Needs root and iproute2 (`ip`) and util-linux `nsenter`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +83,6 @@ export class GroupNetworks {
         await runIp(this.ip!, ['netns', 'del', name]).catch(() => undefined);
       }
     }
-    mkdirSync(this.options.stateDir, { recursive: true, mode: 0o755 });
   }
 
   /** Why groups cannot be made on this node, if they cannot. */
@@ -141,6 +140,12 @@ export class GroupNetworks {
       rmSync(state.dir, { recursive: true, force: true });
     }
     for (const name of listNetns()) if (name.startsWith(`${this.tag}-`)) await runIp(this.ip!, ['netns', 'del', name]).catch(() => undefined);
+    // Made with the first group; other runtimes on this work root may still use it.
+    try {
+      rmdirSync(this.options.stateDir);
+    } catch {
+      // not made, or not empty
+    }
   }
 
   private groupState(group: RunGroup): GroupState {

@@ -29,6 +29,11 @@ interface Fixture {
   aliceTask: string;
   aliceSchedule: () => Promise<string>;
   aliceAccessToken: () => Promise<string>;
+  /** A running Zoe execution of alice's (shared by the cells that only read it) and its first service. */
+  aliceExecution: number;
+  aliceService: number;
+  /** A fresh running execution of alice's, for the cells that end or delete one. */
+  freshExecution: () => Promise<number>;
 }
 
 interface RouteCase {
@@ -40,6 +45,28 @@ interface RouteCase {
 const JOB = 'name: matrix\ntasks:\n  - name: a\n    run: "true"\n';
 const SCHEDULE = 'name: matrix schedule\nschedule:\n  cron: "0 0 * * *"\ntasks:\n  - name: a\n    run: "true"\n';
 const EXEC = JSON.stringify({ code: 'print(1)' });
+const ZAPP = {
+  name: 'matrix',
+  version: 3,
+  will_end: false,
+  size: 1,
+  services: [
+    {
+      name: 'idle',
+      image: 'busybox',
+      command: 'exec sleep 600',
+      environment: [],
+      ports: [],
+      volumes: [],
+      monitor: true,
+      startup_order: 0,
+      essential_count: 1,
+      total_count: 1,
+      resources: { memory: { min: null, max: null }, cores: { min: 0.01, max: null } },
+    },
+  ],
+};
+const START = JSON.stringify({ application: ZAPP, name: 'matrix' });
 const jsonHeaders = { 'content-type': 'application/json' };
 let unique = 0;
 
@@ -75,6 +102,16 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/0.7/info': { kind: 'public', call: async () => ({ path: '/api/0.7/info' }) },
   'OPTIONS /api/0.7/*': { kind: 'public', call: async () => ({ path: '/api/0.7/execution' }) },
   'POST /api/0.7/zapp_validate': { kind: 'public', call: async () => ({ path: '/api/0.7/zapp_validate', body: '{}', headers: jsonHeaders }) },
+  'POST /api/0.7/execution': { kind: 'any', call: async () => ({ path: '/api/0.7/execution', body: START, headers: jsonHeaders }) },
+  'GET /api/0.7/execution': { kind: 'any', call: async () => ({ path: '/api/0.7/execution' }) },
+  'GET /api/0.7/execution/:id': { kind: 'read', call: async (f) => ({ path: `/api/0.7/execution/${f.aliceExecution}` }) },
+  'DELETE /api/0.7/execution/:id': { kind: 'act', call: async (f) => ({ path: `/api/0.7/execution/${await f.freshExecution()}` }) },
+  'DELETE /api/0.7/execution/delete/:id': { kind: 'act', call: async (f) => ({ path: `/api/0.7/execution/delete/${await f.freshExecution()}` }) },
+  'GET /api/0.7/execution/endpoints/:id': { kind: 'read', call: async (f) => ({ path: `/api/0.7/execution/endpoints/${f.aliceExecution}` }) },
+  'GET /api/0.7/service/:id': { kind: 'read', call: async (f) => ({ path: `/api/0.7/service/${f.aliceService}` }) },
+  'GET /api/0.7/service/logs/:id': { kind: 'read', call: async (f) => ({ path: `/api/0.7/service/logs/${f.aliceService}` }) },
+  'GET /api/0.7/discovery/by_group/:id/:group': { kind: 'read', call: async (f) => ({ path: `/api/0.7/discovery/by_group/${f.aliceExecution}/all` }) },
+  'GET /api/0.7/statistics/scheduler': { kind: 'public', call: async () => ({ path: '/api/0.7/statistics/scheduler' }) },
   'POST /v1/exec': { kind: 'exec', call: async () => ({ path: '/v1/exec', body: EXEC, headers: jsonHeaders }) },
   'POST /exec': { kind: 'exec', call: async () => ({ path: '/exec', body: EXEC, headers: jsonHeaders }) },
   'POST /v1/exec/batch': { kind: 'exec', call: async () => ({ path: '/v1/exec/batch', body: JSON.stringify({ executions: [JSON.parse(EXEC)] }), headers: jsonHeaders }) },
@@ -166,7 +203,20 @@ describe.each(STORES)('access to every route on %s', (store) => {
       const { body } = await request<Record<string, any>>(`${t.url}/jobs/${submitted.body.id}`, { headers: asAlice });
       return body.state === 'COMPLETED' ? body : undefined;
     });
+    const startExecution = async (): Promise<number> => {
+      const started = await request<{ execution_id: number }>(`${t.url}/api/0.7/execution`, { method: 'POST', body: START, headers: { ...jsonHeaders, ...asAlice } });
+      if (started.status !== 201) throw new Error(`execution not started: ${JSON.stringify(started.body)}`);
+      return started.body.execution_id;
+    };
+    const aliceExecution = await startExecution();
+    const running = await eventually(async () => {
+      const { body } = await request<Record<string, any>>(`${t.url}/api/0.7/execution/${aliceExecution}`, { headers: asAlice });
+      return body.status === 'running' ? body : undefined;
+    });
     fixture = {
+      aliceExecution,
+      aliceService: running.services[0],
+      freshExecution: startExecution,
       aliceJob: submitted.body.id,
       aliceTask: ended.execution[0].id,
       aliceSchedule: async () => {
