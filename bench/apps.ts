@@ -132,11 +132,11 @@ try {
     await ended(id);
     const running = marks.get(id)?.running;
     if (running === undefined) throw new Error('an execution ended without running');
-    await sleep(30);
+    await sleep(100);
     const groupTook = await directStart(true, i);
-    await sleep(30);
+    await sleep(100);
     const plainTook = await directStart(false, i);
-    await sleep(30);
+    await sleep(100);
     if (i < WARMUP) continue;
     active.push(running - sentAt);
     direct.push(groupTook);

@@ -19,7 +19,7 @@ import { GROUP_GATEWAY_ADDRESS, GROUP_PREFIX_LENGTH } from '../../core/app.js';
 import type { RunEndpoints, RunGroup } from '../../core/run-spec.js';
 import { processAlive } from '../process/process-alive.js';
 import { findOnPath } from '../process/sandbox-host.js';
-import { runIp } from './ip-command.js';
+import { runIp, runIpCommands } from './ip-command.js';
 
 const NETNS_DIR = '/run/netns';
 const FORWARDER = join(dirname(fileURLToPath(import.meta.url)), 'port-forwarder.cjs');
@@ -57,6 +57,64 @@ interface GroupState {
 /** Names start with the owning Gantry's pid, so a later start can tell what a dead one left behind. */
 const PREFIX = 'gantry-';
 
+/**
+ * Namespaces made ahead of demand: making one is most of the cost of a member
+ * joining (the kernel sets a network namespace up), so a few wait ready, their
+ * loopback up, bridge ones with their bridge.
+ */
+const SPARE_MEMBERS = 6;
+const SPARE_BRIDGES = 2;
+const REFILL_DELAY_MS = 30;
+
+/** Namespaces of one kind made ahead; taking one starts making the next. */
+class SparePool {
+  private readonly ready: string[] = [];
+  private making = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly size: number,
+    private readonly make: () => Promise<string>,
+    private readonly discard: (name: string) => Promise<void>,
+  ) {}
+
+  async take(): Promise<string> {
+    const name = this.ready.shift();
+    // Made a little later, not beside the join that took one (they would compete for the same kernel locks).
+    setTimeout(() => this.fill(), REFILL_DELAY_MS).unref();
+    return name ?? this.make();
+  }
+
+  /** Takes back a namespace in the state `make` leaves one in; false when the pool is full (the caller removes it). */
+  giveBack(name: string): boolean {
+    if (this.stopped || this.ready.length >= this.size) return false;
+    this.ready.push(name);
+    return true;
+  }
+
+  fill(): void {
+    while (!this.stopped && this.ready.length + this.making < this.size) {
+      this.making++;
+      this.make().then(
+        async (name) => {
+          this.making--;
+          if (this.stopped) await this.discard(name);
+          else this.ready.push(name);
+        },
+        () => {
+          // Made on demand instead; the member that needs it says why it could not be.
+          this.making--;
+        },
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.ready.splice(0).map((name) => this.discard(name)));
+  }
+}
+
 let instances = 0;
 
 export class GroupNetworks {
@@ -66,6 +124,10 @@ export class GroupNetworks {
   private unavailable: string | undefined;
   private readonly tag = `${PREFIX}${process.pid}-${++instances}`;
   private sequence = 0;
+  private members: SparePool | undefined;
+  private bridges: SparePool | undefined;
+  /** Namespaces being removed (off the way of a task's outcome); stop() waits for them. */
+  private readonly removals = new Set<Promise<void>>();
 
   constructor(private readonly options: GroupNetworkOptions) {}
 
@@ -83,6 +145,26 @@ export class GroupNetworks {
         await runIp(this.ip!, ['netns', 'del', name]).catch(() => undefined);
       }
     }
+    const ip = this.ip!;
+    const discard = (name: string) => runIp(ip, ['netns', 'del', name]).catch(() => undefined);
+    this.members = new SparePool(SPARE_MEMBERS, async () => {
+      const name = `${this.tag}-n${++this.sequence}`;
+      await runIpCommands(ip, [['netns', 'add', name], ['-n', name, 'link', 'set', 'lo', 'up']]);
+      return name;
+    }, discard);
+    this.bridges = new SparePool(SPARE_BRIDGES, async () => {
+      const name = `${this.tag}-n${++this.sequence}`;
+      await runIpCommands(ip, [
+        ['netns', 'add', name],
+        ['-n', name, 'link', 'set', 'lo', 'up'],
+        ['-n', name, 'link', 'add', 'br0', 'type', 'bridge'],
+        ['-n', name, 'addr', 'add', `${GROUP_GATEWAY_ADDRESS}/${GROUP_PREFIX_LENGTH}`, 'dev', 'br0'],
+        ['-n', name, 'link', 'set', 'br0', 'up'],
+      ]);
+      return name;
+    }, discard);
+    this.members.fill();
+    this.bridges.fill();
   }
 
   /** Why groups cannot be made on this node, if they cannot. */
@@ -103,13 +185,14 @@ export class GroupNetworks {
     const listeners: Server[] = [];
     try {
       await state.ready;
-      memberNetns = `${this.tag}-m${++this.sequence}`;
+      memberNetns = await this.members!.take();
       const link = `v${++state.nextLink}`;
-      const ip = this.ip!;
-      await runIp(ip, ['netns', 'add', memberNetns]);
-      await runIp(ip, ['link', 'add', 'name', link, 'netns', state.netns, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', memberNetns]);
-      await runIp(ip, ['-n', memberNetns, '-batch', '-'], [`addr add ${group.address}/${GROUP_PREFIX_LENGTH} dev eth0`, 'link set eth0 up', 'link set lo up'].join('\n'));
-      await runIp(ip, ['-n', state.netns, 'link', 'set', link, 'master', 'br0', 'up']);
+      await runIpCommands(this.ip!, [
+        ['link', 'add', 'name', link, 'netns', state.netns, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', memberNetns],
+        ['-n', memberNetns, 'addr', 'add', `${group.address}/${GROUP_PREFIX_LENGTH}`, 'dev', 'eth0'],
+        ['-n', memberNetns, 'link', 'set', 'eth0', 'up'],
+        ['-n', state.netns, 'link', 'set', link, 'master', 'br0', 'up'],
+      ]);
       const hostsFile = join(state.dir, 'hosts');
       const endpoints = await this.expose(state, group, listeners);
       const netns = memberNetns;
@@ -119,10 +202,12 @@ export class GroupNetworks {
         hostsFile,
         hostname: group.hostname,
         endpoints,
+        // The namespaces go in the background: the task's outcome need not wait for them.
         release: async () => {
           if (released) return;
           released = true;
-          await this.leave(group.id, state, netns, listeners);
+          const removal = this.leave(group.id, state, netns, listeners).finally(() => this.removals.delete(removal));
+          this.removals.add(removal);
         },
       };
     } catch (error) {
@@ -133,6 +218,9 @@ export class GroupNetworks {
 
   /** Removes every group this node made. */
   async stop(): Promise<void> {
+    await this.members?.stop();
+    await this.bridges?.stop();
+    while (this.removals.size > 0) await Promise.allSettled([...this.removals]);
     for (const [id, state] of [...this.groups]) {
       this.groups.delete(id);
       state.forwarder?.kill('SIGKILL');
@@ -151,19 +239,13 @@ export class GroupNetworks {
   private groupState(group: RunGroup): GroupState {
     const state = this.groups.get(group.id);
     if (state) return state;
-    const netns = `${this.tag}-g${++this.sequence}`;
-    const dir = join(this.options.stateDir, netns);
-    const created: GroupState = { netns, dir, members: 0, nextLink: 0, ready: Promise.resolve() };
+    const dir = join(this.options.stateDir, `${this.tag}-g${++this.sequence}`);
+    const created: GroupState = { netns: '', dir, members: 0, nextLink: 0, ready: Promise.resolve() };
     created.ready = (async () => {
       mkdirSync(dir, { recursive: true, mode: 0o755 });
       // Every member of a group is given the same hosts: written once, never while bound into a sandbox.
       writeHosts(join(dir, 'hosts'), group);
-      await runIp(this.ip!, ['netns', 'add', netns]);
-      await runIp(
-        this.ip!,
-        ['-n', netns, '-batch', '-'],
-        ['link set lo up', 'link add br0 type bridge', `addr add ${GROUP_GATEWAY_ADDRESS}/${GROUP_PREFIX_LENGTH} dev br0`, 'link set br0 up'].join('\n'),
-      );
+      created.netns = await this.bridges!.take();
     })();
     this.groups.set(group.id, created);
     return created;
@@ -171,13 +253,25 @@ export class GroupNetworks {
 
   private async leave(groupId: string, state: GroupState, memberNetns: string | undefined, listeners: Server[]): Promise<void> {
     for (const listener of listeners) listener.close();
-    if (memberNetns) await runIp(this.ip!, ['netns', 'del', memberNetns]).catch(() => undefined);
+    // A member's namespace serves again once its link is gone: its task could not change it (the task's
+    // user namespace does not own it), and its processes are gone. Its link's end on the bridge goes with it.
+    if (memberNetns) await this.recycle(this.members!, memberNetns, [['-n', memberNetns, 'link', 'del', 'eth0']]);
     if (--state.members > 0) return;
     if (this.groups.get(groupId) === state) this.groups.delete(groupId);
     state.forwarder?.kill('SIGKILL');
     await state.ready.catch(() => undefined);
-    await runIp(this.ip!, ['netns', 'del', state.netns]).catch(() => undefined);
+    if (state.netns) await this.recycle(this.bridges!, state.netns, []);
     rmSync(state.dir, { recursive: true, force: true });
+  }
+
+  private async recycle(pool: SparePool, name: string, reset: string[][]): Promise<void> {
+    try {
+      if (reset.length > 0) await runIpCommands(this.ip!, reset);
+      if (pool.giveBack(name)) return;
+    } catch {
+      // Not reusable: removed instead.
+    }
+    await runIp(this.ip!, ['netns', 'del', name]).catch(() => undefined);
   }
 
   /** Host ports for the member's tcp ports, each handed to the group's forwarder. */
