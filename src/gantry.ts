@@ -16,6 +16,7 @@ import { NodeService } from './services/node-service.js';
 import { AppEngine } from './services/apps/app-engine.js';
 import { AppScheduler } from './services/apps/app-scheduler.js';
 import { AppService } from './services/apps/app-service.js';
+import { QuotaService } from './services/apps/quota-service.js';
 import { PipelineEngine } from './services/pipeline/engine.js';
 import { TaskEventRouter } from './services/task-events.js';
 import { recoverAfterRestart } from './services/recovery.js';
@@ -43,6 +44,7 @@ export interface Core {
   jobs: JobService;
   /** Multi-service applications (Zoe's executions). */
   apps: AppService;
+  quotas: QuotaService;
   nodes: NodeService;
   schedules: ScheduleService;
   gateway: WorkerGateway;
@@ -122,7 +124,9 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     wakeSchedulerAt: (time) => scheduler.wakeAt(time),
   });
   const jobs = new JobService(store, writer, engine, bus);
-  const apps = new AppService(store, writer, appEngine, appScheduler, bus, config.zoe.deploymentName);
+  const quotas = new QuotaService(store);
+  const apps = new AppService(store, writer, appEngine, appScheduler, bus, config.zoe.deploymentName, quotas);
+  apps.onError = (error) => logger.error({ err: error, component: 'apps' }, 'enforcing runtime limits failed');
   const nodes = new NodeService(store, writer, gateway, engine, config.scheduler.nodeTimeoutMs);
   const schedules = new ScheduleService(store, jobs, (error, scheduleId) =>
     logger.error({ err: error, scheduleId }, 'scheduled job could not be submitted'),
@@ -137,6 +141,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   webhooks.start();
   scheduler.start();
   appScheduler.start();
+  apps.start(60_000);
   nodes.start(Math.max(1_000, Math.floor(config.scheduler.nodeTimeoutMs / 3)));
   schedules.start();
 
@@ -176,6 +181,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   const stop = async (): Promise<void> => {
     await scheduler.stop();
     await appScheduler.stop();
+    apps.stop();
     await worker?.stop(config.shutdown.graceMs);
     await runtime?.stop();
     await exec.stop();
@@ -186,5 +192,5 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     await store.close();
   };
 
-  return { config, store, bus, jobs, apps, nodes, schedules, gateway, scheduler, counters, identity, exec: exec.exec, firstAdmin, worker, version: GANTRY_VERSION, stop };
+  return { config, store, bus, jobs, apps, quotas, nodes, schedules, gateway, scheduler, counters, identity, exec: exec.exec, firstAdmin, worker, version: GANTRY_VERSION, stop };
 }

@@ -4,6 +4,7 @@ import type { SqlDialect } from './dialect.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-identity.js';
 import * as m0003 from './migrations/0003-apps.js';
+import * as m0004 from './migrations/0004-quotas.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> };
 
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0001-initial': m0001,
   '0002-identity': m0002,
   '0003-apps': m0003,
+  '0004-quotas': m0004,
 };
 
 class CodeMigrations implements MigrationProvider {

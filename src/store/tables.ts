@@ -180,6 +180,21 @@ export interface AppServiceRow {
   created_at: number;
 }
 
+export interface QuotaRow {
+  num_id: Generated<number>;
+  name: string;
+  concurrent_executions: number;
+  cores: number;
+  memory: number;
+  runtime_limit: number;
+  created_at: number;
+}
+
+export interface UserQuotaRow {
+  user_id: string;
+  quota_id: number;
+}
+
 export interface Database {
   jobs: JobRow;
   tasks: TaskRow;
@@ -193,4 +208,6 @@ export interface Database {
   worker_tokens: WorkerTokenRow;
   settings: SettingRow;
   app_services: AppServiceRow;
+  quotas: QuotaRow;
+  user_quotas: UserQuotaRow;
 }

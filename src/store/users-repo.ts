@@ -90,3 +90,16 @@ export async function remove(db: Db, id: string): Promise<boolean> {
   const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) === 1;
 }
+
+/** Changes a user's email and whether it is enabled; disabling voids every credential issued before `now`. */
+export async function setProfile(db: Db, id: string, fields: { email?: string; enabled?: boolean }, now: number): Promise<boolean> {
+  const row: { email?: string; enabled?: number; credentials_valid_after?: number } = {};
+  if (fields.email !== undefined) row.email = fields.email;
+  if (fields.enabled !== undefined) {
+    row.enabled = fields.enabled ? 1 : 0;
+    if (!fields.enabled) row.credentials_valid_after = now;
+  }
+  if (Object.keys(row).length === 0) return true;
+  const result = await db.updateTable('users').set(row).where('id', '=', id).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

@@ -58,7 +58,7 @@ export function registerAuthRoutes(app: FastifyInstance, core: Core): void {
     const user = await identity.getUser(principal.username);
     setLoginCookie(core, reply, user.username, issuedAt, now);
     const role = zoeRoleOf(user.roles);
-    return { role, uid: user.username, user: zoeUser(user) };
+    return { role, uid: user.username, user: zoeUser(user, await core.quotas.quotaIdOf(user.id)) };
   });
 }
 

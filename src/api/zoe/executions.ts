@@ -46,7 +46,7 @@ export function registerExecutionRoutes(app: FastifyInstance, core: Core): void 
     if (typeof name !== 'string' || name.trim() === '') throw invalidInput('name is required: the name of the execution');
     if (name.length > 256) throw invalidInput('name has at most 256 characters');
     const zapp = validateZApp(application);
-    const job = await core.apps.submit({ spec: appSpecOf(zapp), name, owner: actor.username, description: zapp });
+    const job = await core.apps.submit({ spec: appSpecOf(zapp), name, owner: actor, description: zapp });
     return reply.status(201).send({ execution_id: job.numId });
   });
 

@@ -1,8 +1,6 @@
 import type { User } from '../../core/identity.js';
+import type { Quota } from '../../core/quota.js';
 import { zoeRoleId, zoeRoleOf } from './roles.js';
-
-/** Id of the quota a fresh Zoe database holds (`default`); Gantry has no Zoe quotas yet. */
-const DEFAULT_QUOTA_ID = 1;
 
 /** Zoe's User object (`zoe_lib/state/user.py`, `serialize`). */
 export interface ZoeUser {
@@ -19,7 +17,7 @@ export interface ZoeUser {
   role_id: number;
 }
 
-export function zoeUser(user: User): ZoeUser {
+export function zoeUser(user: User, quotaId: number): ZoeUser {
   return {
     id: user.id,
     username: user.username,
@@ -30,7 +28,19 @@ export function zoeUser(user: User): ZoeUser {
     enabled: user.enabled,
     // Gantry's own user store: Zoe's word for its built-in password table.
     auth_source: 'internal',
-    quota_id: DEFAULT_QUOTA_ID,
+    quota_id: quotaId,
     role_id: zoeRoleId(zoeRoleOf(user.roles)),
+  };
+}
+
+/** Zoe's Quota object (`zoe_lib/state/quota.py`): memory in bytes, runtime_limit in hours, 0 for no limit. */
+export function zoeQuota(quota: Quota): Record<string, unknown> {
+  return {
+    id: quota.id,
+    name: quota.name,
+    concurrent_executions: quota.concurrentExecutions,
+    cores: quota.cores,
+    memory: quota.memoryBytes,
+    runtime_limit: quota.runtimeLimitHours,
   };
 }

@@ -30,3 +30,32 @@ export function zoeRoleOf(roles: readonly Role[]): ZoeRoleName {
 export function zoeRoleId(role: ZoeRoleName): number {
   return ZOE_ROLE_ID[role];
 }
+
+/** Zoe's Role object (`zoe_lib/state/role.py`) for Gantry's two Zoe roles. */
+export function zoeRole(role: ZoeRoleName): Record<string, unknown> {
+  const admin = role === 'admin';
+  return {
+    id: ZOE_ROLE_ID[role],
+    name: role,
+    can_see_status: admin,
+    can_change_config: admin,
+    can_operate_others: admin,
+    // Everyone may delete their own executions in Gantry.
+    can_delete_executions: true,
+    can_access_api: true,
+    can_customize_resources: true,
+    can_access_full_zapp_shop: true,
+  };
+}
+
+export const ZOE_ROLES: readonly ZoeRoleName[] = ['admin', 'user'];
+
+/** The Zoe role of an id, if it is one of Gantry's. */
+export function zoeRoleById(id: number): ZoeRoleName | undefined {
+  return ZOE_ROLES.find((role) => ZOE_ROLE_ID[role] === id);
+}
+
+/** The Gantry roles a Zoe role gives a user made or changed through Zoe's API. */
+export function gantryRolesOf(role: ZoeRoleName): Role[] {
+  return role === 'admin' ? ['admin'] : ['user'];
+}

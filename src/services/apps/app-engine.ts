@@ -59,9 +59,9 @@ export class AppEngine implements TaskEvents {
   }
 
   /** Ends an execution at the user's request: queued ones at once, running ones once their services have stopped. */
-  async terminate(uow: UnitOfWork, fx: Effects, job: Job, now: number): Promise<void> {
+  async terminate(uow: UnitOfWork, fx: Effects, job: Job, now: number, reason?: string): Promise<void> {
     await this.stopAll(uow, fx, job.id);
-    await this.moveJob(uow, fx, job, 'cancelled', { cancelledAt: now });
+    await this.moveJob(uow, fx, job, 'cancelled', { cancelledAt: now, ...(reason ? { error: reason } : {}) });
     fx.wakeApps = true;
   }
 

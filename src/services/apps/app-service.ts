@@ -22,13 +22,14 @@ import type { EventBus } from '../event-bus.js';
 import type { Writer } from '../writer.js';
 import { APP_QUEUE, type AppEngine } from './app-engine.js';
 import type { AppScheduler } from './app-scheduler.js';
+import type { QuotaService } from './quota-service.js';
 import { checkEnvironment } from './service-run-spec.js';
 
 export interface AppSubmission {
   spec: AppSpec;
   /** The execution's name. */
   name: string;
-  owner: string;
+  owner: Principal;
   /** The document as submitted, shown back as the execution's description. */
   description: unknown;
 }
@@ -66,7 +67,33 @@ export class AppService {
     private readonly scheduler: AppScheduler,
     private readonly bus: EventBus,
     private readonly deployment: string,
+    private readonly quotas: QuotaService,
   ) {}
+
+  /** Checks the quotas' runtime limits every `everyMs`. */
+  start(everyMs: number): void {
+    this.limitTimer = setInterval(() => void this.enforceRuntimeLimits().catch((error: unknown) => this.onError(error)), everyMs);
+    this.limitTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.limitTimer);
+  }
+
+  private limitTimer: NodeJS.Timeout | undefined;
+  onError: (error: unknown) => void = () => undefined;
+
+  /** Terminates the executions that have run longer than their owner's quota allows. */
+  async enforceRuntimeLimits(now = Date.now()): Promise<number> {
+    const over = await this.quotas.overRuntime(now);
+    for (const found of over) {
+      await this.writer.run(async (uow, fx) => {
+        const job = await uow.job(found.id);
+        if (job && !TERMINAL_JOB_STATES.has(job.state)) await this.engine.terminate(uow, fx, job, now, 'the execution reached the runtime limit of its owner\'s quota');
+      }, found.id);
+    }
+    return over.length;
+  }
 
   async submit(submission: AppSubmission): Promise<Job> {
     const { spec } = submission;
@@ -76,10 +103,11 @@ export class AppService {
     const definition: AppDefinition = { spec, description: submission.description, deployment: this.deployment };
     return this.writer.run(async (uow, fx) => {
       const now = Date.now();
+      await this.quotas.checkSubmission(uow.db, submission.owner, spec);
       const job = await uow.insertJob({
         id: newId(),
         kind: 'app',
-        owner: submission.owner,
+        owner: submission.owner.username,
         name: submission.name,
         description: null,
         state: 'pending',

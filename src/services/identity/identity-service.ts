@@ -172,6 +172,31 @@ export class IdentityService {
     this.verified.clear();
   }
 
+  async getUserById(id: string): Promise<User> {
+    const user = await usersRepo.get(this.store.db, id);
+    if (!user) throw notFound('No such user');
+    return user;
+  }
+
+  /** Changes a user's email, roles or whether it may log in. Disabling, or a change of roles, takes effect at once. */
+  async updateUser(username: string, fields: { email?: string; enabled?: boolean; roles?: readonly Role[] }): Promise<User> {
+    const user = await this.getUser(username);
+    if (fields.roles !== undefined) {
+      const roles = [...new Set(fields.roles)];
+      if (roles.length === 0) throw new GantryError('invalid_input', 'a user needs at least one role');
+      for (const role of roles) if (!isRole(role)) throw new GantryError('invalid_input', `unknown role ${String(role)}`);
+      const admins = (await this.listUsers()).filter((u) => u.enabled && u.roles.includes('admin'));
+      if (user.roles.includes('admin') && !roles.includes('admin') && admins.length === 1) throw new GantryError('invalid_input', 'the last admin cannot lose the admin role');
+      await usersRepo.setRoles(this.store.db, user.id, roles);
+    }
+    if (fields.enabled === false && user.roles.includes('admin') && (await this.listUsers()).filter((u) => u.enabled && u.roles.includes('admin')).length === 1) {
+      throw new GantryError('invalid_input', 'the last admin cannot be disabled');
+    }
+    await usersRepo.setProfile(this.store.db, user.id, { email: fields.email, enabled: fields.enabled }, Date.now());
+    this.verified.clear();
+    return this.getUser(username);
+  }
+
   /** Sets a new password; every token and cookie issued to the user before now stops working. */
   async setPassword(username: string, password: string): Promise<void> {
     checkPassword(password);

@@ -34,6 +34,10 @@ interface Fixture {
   aliceService: number;
   /** A fresh running execution of alice's, for the cells that end or delete one. */
   freshExecution: () => Promise<number>;
+  aliceUserId: string;
+  /** A throwaway user and quota, for the cells that delete one. */
+  freshUser: () => Promise<string>;
+  freshQuota: () => Promise<number>;
 }
 
 interface RouteCase {
@@ -112,6 +116,24 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/0.7/service/logs/:id': { kind: 'read', call: async (f) => ({ path: `/api/0.7/service/logs/${f.aliceService}` }) },
   'GET /api/0.7/discovery/by_group/:id/:group': { kind: 'read', call: async (f) => ({ path: `/api/0.7/discovery/by_group/${f.aliceExecution}/all` }) },
   'GET /api/0.7/statistics/scheduler': { kind: 'public', call: async () => ({ path: '/api/0.7/statistics/scheduler' }) },
+  'GET /api/0.7/user': { kind: 'admin', call: async () => ({ path: '/api/0.7/user' }) },
+  'POST /api/0.7/user': { kind: 'admin', call: async () => ({ path: '/api/0.7/user', body: JSON.stringify({ username: `zoe${unique++}`, role_id: 3 }), headers: jsonHeaders }) },
+  'GET /api/0.7/user/:id': { kind: 'read', call: async (f) => ({ path: `/api/0.7/user/${f.aliceUserId}` }) },
+  'POST /api/0.7/user/:id': { kind: 'act', call: async (f) => ({ path: `/api/0.7/user/${f.aliceUserId}`, body: JSON.stringify({ email: 'alice@example.org' }), headers: jsonHeaders }) },
+  'DELETE /api/0.7/user/:id': { kind: 'admin', call: async (f) => ({ path: `/api/0.7/user/${await f.freshUser()}` }) },
+  'GET /api/0.7/role': { kind: 'admin', call: async () => ({ path: '/api/0.7/role' }) },
+  'POST /api/0.7/role': { kind: 'admin', call: async () => ({ path: '/api/0.7/role', body: JSON.stringify({ name: 'student' }), headers: jsonHeaders }) },
+  'GET /api/0.7/role/:id': { kind: 'admin', call: async () => ({ path: '/api/0.7/role/3' }) },
+  'POST /api/0.7/role/:id': { kind: 'admin', call: async () => ({ path: '/api/0.7/role/3', body: '{}', headers: jsonHeaders }) },
+  'DELETE /api/0.7/role/:id': { kind: 'admin', call: async () => ({ path: '/api/0.7/role/3' }) },
+  'GET /api/0.7/quota': { kind: 'admin', call: async () => ({ path: '/api/0.7/quota' }) },
+  'POST /api/0.7/quota': {
+    kind: 'admin',
+    call: async () => ({ path: '/api/0.7/quota', body: JSON.stringify({ name: `q${unique++}`, concurrent_executions: 0, cores: 0, memory: 0, runtime_limit: 0 }), headers: jsonHeaders }),
+  },
+  'GET /api/0.7/quota/:id': { kind: 'admin', call: async () => ({ path: '/api/0.7/quota/1' }) },
+  'POST /api/0.7/quota/:id': { kind: 'admin', call: async () => ({ path: '/api/0.7/quota/1', body: JSON.stringify({ cores: 0 }), headers: jsonHeaders }) },
+  'DELETE /api/0.7/quota/:id': { kind: 'admin', call: async (f) => ({ path: `/api/0.7/quota/${await f.freshQuota()}` }) },
   'POST /v1/exec': { kind: 'exec', call: async () => ({ path: '/v1/exec', body: EXEC, headers: jsonHeaders }) },
   'POST /exec': { kind: 'exec', call: async () => ({ path: '/exec', body: EXEC, headers: jsonHeaders }) },
   'POST /v1/exec/batch': { kind: 'exec', call: async () => ({ path: '/v1/exec/batch', body: JSON.stringify({ executions: [JSON.parse(EXEC)] }), headers: jsonHeaders }) },
@@ -214,6 +236,9 @@ describe.each(STORES)('access to every route on %s', (store) => {
       return body.status === 'running' ? body : undefined;
     });
     fixture = {
+      aliceUserId: alice.userId!,
+      freshUser: async () => (await identity.addUser({ username: `gone${unique++}`, roles: ['user'] })).id,
+      freshQuota: async () => t.server.core.quotas.create({ name: `gone${unique++}`, concurrentExecutions: 0, cores: 0, memoryBytes: 0, runtimeLimitHours: 0 }),
       aliceExecution,
       aliceService: running.services[0],
       freshExecution: startExecution,
