@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 /**
  * Quotas: what a user may hold of the cluster at once (executions, cores,
@@ -18,10 +18,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
     .addColumn('runtime_limit', 'integer', (c) => c.notNull())
     .addColumn('created_at', ms, (c) => c.notNull())
     .execute();
-  await (db as Kysely<any>)
-    .insertInto('quotas')
-    .values({ name: 'default', concurrent_executions: 0, cores: 0, memory: 0, runtime_limit: 0, created_at: Date.now() })
-    .execute();
+  await sql`insert into quotas (name, concurrent_executions, cores, memory, runtime_limit, created_at) values ('default', 0, 0, 0, 0, ${Date.now()})`.execute(db);
   await db.schema
     .createTable('user_quotas')
     .addColumn('user_id', 'text', (c) => c.primaryKey())
