@@ -17,6 +17,7 @@ import { AppEngine } from './services/apps/app-engine.js';
 import { AppScheduler } from './services/apps/app-scheduler.js';
 import { AppService } from './services/apps/app-service.js';
 import { QuotaService } from './services/apps/quota-service.js';
+import { AppRoleService } from './services/apps/app-role-service.js';
 import { PipelineEngine } from './services/pipeline/engine.js';
 import { TaskEventRouter } from './services/task-events.js';
 import { recoverAfterRestart } from './services/recovery.js';
@@ -45,6 +46,8 @@ export interface Core {
   /** Multi-service applications (Zoe's executions). */
   apps: AppService;
   quotas: QuotaService;
+  /** Roles of application users (Zoe's roles). */
+  appRoles: AppRoleService;
   nodes: NodeService;
   schedules: ScheduleService;
   gateway: WorkerGateway;
@@ -125,7 +128,8 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   });
   const jobs = new JobService(store, writer, engine, bus);
   const quotas = new QuotaService(store);
-  const apps = new AppService(store, writer, appEngine, appScheduler, bus, config.zoe.deploymentName, quotas);
+  const appRoles = new AppRoleService(store);
+  const apps = new AppService(store, writer, appEngine, appScheduler, bus, config.zoe.deploymentName, quotas, appRoles);
   apps.onError = (error) => logger.error({ err: error, component: 'apps' }, 'enforcing runtime limits failed');
   const nodes = new NodeService(store, writer, gateway, engine, config.scheduler.nodeTimeoutMs);
   const schedules = new ScheduleService(store, jobs, (error, scheduleId) =>
@@ -192,5 +196,5 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     await store.close();
   };
 
-  return { config, store, bus, jobs, apps, quotas, nodes, schedules, gateway, scheduler, counters, identity, exec: exec.exec, firstAdmin, worker, version: GANTRY_VERSION, stop };
+  return { config, store, bus, jobs, apps, quotas, appRoles, nodes, schedules, gateway, scheduler, counters, identity, exec: exec.exec, firstAdmin, worker, version: GANTRY_VERSION, stop };
 }

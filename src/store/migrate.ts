@@ -5,6 +5,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-identity.js';
 import * as m0003 from './migrations/0003-apps.js';
 import * as m0004 from './migrations/0004-quotas.js';
+import * as m0005 from './migrations/0005-app-roles.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> };
 
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0002-identity': m0002,
   '0003-apps': m0003,
   '0004-quotas': m0004,
+  '0005-app-roles': m0005,
 };
 
 class CodeMigrations implements MigrationProvider {

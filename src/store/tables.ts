@@ -195,6 +195,24 @@ export interface UserQuotaRow {
   quota_id: number;
 }
 
+export interface AppRoleRow {
+  num_id: Generated<number>;
+  name: string;
+  can_see_status: number;
+  can_change_config: number;
+  can_operate_others: number;
+  can_delete_executions: number;
+  can_access_api: number;
+  can_customize_resources: number;
+  can_access_full_zapp_shop: number;
+  created_at: number;
+}
+
+export interface UserAppRoleRow {
+  user_id: string;
+  role_id: number;
+}
+
 export interface Database {
   jobs: JobRow;
   tasks: TaskRow;
@@ -210,4 +228,6 @@ export interface Database {
   app_services: AppServiceRow;
   quotas: QuotaRow;
   user_quotas: UserQuotaRow;
+  app_roles: AppRoleRow;
+  user_app_roles: UserAppRoleRow;
 }

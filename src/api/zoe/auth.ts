@@ -6,12 +6,12 @@ import { MISSING_CREDENTIAL } from '../auth/authenticate.js';
 import { LOGIN_COOKIE, loginCookieValue, presentedCredential } from '../auth/credentials.js';
 import { principalOf, publicRoute, userRoute } from '../auth/route-auth.js';
 import { zoeUser, type ZoeUser } from './render.js';
-import { zoeRoleOf, type ZoeRoleName } from './roles.js';
 import { parseTokenRequest, type TokenRequest } from './token-request.js';
 
 /** `GET /login`: the seed page's `role` and `uid`, and upstream Zoe's `user`. */
 export interface ZoeLogin {
-  role: ZoeRoleName;
+  /** The name of the user's Zoe role. */
+  role: string;
   uid: string;
   user: ZoeUser;
 }
@@ -57,8 +57,8 @@ export function registerAuthRoutes(app: FastifyInstance, core: Core): void {
     const issuedAt = loginIssuedAt(request, principal, now);
     const user = await identity.getUser(principal.username);
     setLoginCookie(core, reply, user.username, issuedAt, now);
-    const role = zoeRoleOf(user.roles);
-    return { role, uid: user.username, user: zoeUser(user, await core.quotas.quotaIdOf(user.id)) };
+    const role = await core.appRoles.roleOf({ userId: user.id, roles: user.roles });
+    return { role: role.name, uid: user.username, user: zoeUser(user, await core.quotas.quotaIdOf(user.id), role.id) };
   });
 }
 

@@ -1,6 +1,5 @@
 import type { User } from '../../core/identity.js';
 import type { Quota } from '../../core/quota.js';
-import { zoeRoleId, zoeRoleOf } from './roles.js';
 
 /** Zoe's User object (`zoe_lib/state/user.py`, `serialize`). */
 export interface ZoeUser {
@@ -17,7 +16,7 @@ export interface ZoeUser {
   role_id: number;
 }
 
-export function zoeUser(user: User, quotaId: number): ZoeUser {
+export function zoeUser(user: User, quotaId: number, roleId: number): ZoeUser {
   return {
     id: user.id,
     username: user.username,
@@ -29,7 +28,7 @@ export function zoeUser(user: User, quotaId: number): ZoeUser {
     // Gantry's own user store: Zoe's word for its built-in password table.
     auth_source: 'internal',
     quota_id: quotaId,
-    role_id: zoeRoleId(zoeRoleOf(user.roles)),
+    role_id: roleId,
   };
 }
 

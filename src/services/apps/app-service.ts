@@ -8,7 +8,7 @@ import {
   type ServiceInstance,
 } from '../../core/app.js';
 import { GantryError, invalidInput, notFound } from '../../core/errors.js';
-import { canActOn, canSee, seesEverything, type Principal } from '../../core/identity.js';
+import type { Principal } from '../../core/identity.js';
 import { newId } from '../../core/ids.js';
 import type { Job, Task, TaskLogPart } from '../../core/model.js';
 import { TERMINAL_JOB_STATES, TERMINAL_TASK_STATES } from '../../core/states.js';
@@ -22,6 +22,7 @@ import type { EventBus } from '../event-bus.js';
 import type { Writer } from '../writer.js';
 import { APP_QUEUE, type AppEngine } from './app-engine.js';
 import type { AppScheduler } from './app-scheduler.js';
+import type { AppRoleService } from './app-role-service.js';
 import type { QuotaService } from './quota-service.js';
 import { checkEnvironment } from './service-run-spec.js';
 
@@ -68,7 +69,16 @@ export class AppService {
     private readonly bus: EventBus,
     private readonly deployment: string,
     private readonly quotas: QuotaService,
+    private readonly roles: AppRoleService,
   ) {}
+
+  private async maySee(actor: Principal, owner: string): Promise<boolean> {
+    return owner === actor.username || (await this.roles.maySeeOthers(actor));
+  }
+
+  private async mayActOn(actor: Principal, owner: string): Promise<boolean> {
+    return owner === actor.username || (await this.roles.mayActOnOthers(actor));
+  }
 
   /** Checks the quotas' runtime limits every `everyMs`. */
   start(everyMs: number): void {
@@ -175,12 +185,12 @@ export class AppService {
   /** An execution the actor may see; another user's is not found. */
   async get(numId: number, actor: Principal): Promise<AppExecution> {
     const job = await appsRepo.appJobByNumId(this.store.db, numId);
-    if (!job || !canSee(actor, job.owner)) throw notFound('No such execution');
+    if (!job || !(await this.maySee(actor, job.owner))) throw notFound('No such execution');
     return (await this.withInstances([job]))[0]!;
   }
 
   async list(query: Omit<appsRepo.AppJobQuery, 'owner'> & { owner?: string }, actor: Principal): Promise<AppExecution[]> {
-    const owner = seesEverything(actor) ? query.owner : actor.username;
+    const owner = (await this.roles.maySeeOthers(actor)) ? query.owner : actor.username;
     const jobs = await appsRepo.listAppJobs(this.store.db, { ...query, owner });
     return this.withInstances(jobs);
   }
@@ -203,8 +213,8 @@ export class AppService {
   /** Terminates an active execution (Zoe's DELETE /execution/<id>). */
   async terminate(numId: number, actor: Principal): Promise<void> {
     const found = await appsRepo.appJobByNumId(this.store.db, numId);
-    if (!found || !canSee(actor, found.owner)) throw notFound('No such execution');
-    if (!canActOn(actor, found.owner)) throw new GantryError('forbidden', 'You are not authorized to terminate this execution');
+    if (!found || !(await this.maySee(actor, found.owner))) throw notFound('No such execution');
+    if (!(await this.mayActOn(actor, found.owner))) throw new GantryError('forbidden', 'You are not authorized to terminate this execution');
     await this.writer.run(async (uow, fx) => {
       const job = await uow.job(found.id);
       if (!job || TERMINAL_JOB_STATES.has(job.state)) throw invalidInput('Execution is not running');
@@ -215,8 +225,10 @@ export class AppService {
   /** Deletes an execution and everything kept of it, terminating it first and waiting for its services to stop. */
   async delete(numId: number, actor: Principal): Promise<void> {
     const found = await appsRepo.appJobByNumId(this.store.db, numId);
-    if (!found || !canSee(actor, found.owner)) throw notFound('No such execution');
-    if (!canActOn(actor, found.owner)) throw new GantryError('forbidden', 'You are not authorized to delete this execution');
+    if (!found || !(await this.maySee(actor, found.owner))) throw notFound('No such execution');
+    if (!(await this.mayActOn(actor, found.owner)) || !(await this.roles.mayDeleteExecutions(actor))) {
+      throw new GantryError('forbidden', 'You are not authorized to delete this execution');
+    }
     if (!TERMINAL_JOB_STATES.has(found.state)) {
       await this.terminate(numId, actor).catch((error: unknown) => {
         // Ended meanwhile: nothing left to terminate.
@@ -255,7 +267,7 @@ export class AppService {
   async service(numId: number, actor: Principal): Promise<{ instance: ServiceInstance; task: Task | undefined; execution: Job }> {
     const instance = await appsRepo.instanceByNumId(this.store.db, numId);
     const execution = instance ? await jobsRepo.get(this.store.db, instance.jobId) : undefined;
-    if (!instance || !execution || !canSee(actor, execution.owner)) throw notFound('No such service');
+    if (!instance || !execution || !(await this.maySee(actor, execution.owner))) throw notFound('No such service');
     const task = instance.taskId ? await tasksRepo.get(this.store.db, instance.taskId) : undefined;
     return { instance, task, execution };
   }

@@ -62,18 +62,53 @@ describe.each(STORES)('Zoe users, roles and quotas (%s)', (store) => {
     expect((await admin.call('POST', '/user', { username: 'erin', colour: 'red' })).status).toBe(400);
   });
 
-  it('reads the two roles and refuses to make or change roles', async () => {
+  it('has Zoe\'s three roles, makes, changes and deletes roles, and a role\'s permissions count', async () => {
     const roles = await admin.call('GET', '/role');
-    expect(Object.keys(roles.body).sort()).toEqual(['1', '3']);
-    expect(roles.body['1']).toMatchObject({ id: 1, name: 'admin', can_change_config: true, can_operate_others: true });
+    expect(Object.values(roles.body as Record<string, any>).map((role) => role.name)).toEqual(['admin', 'superuser', 'user']);
+    expect(roles.body['1']).toMatchObject({ id: 1, name: 'admin', can_change_config: true, can_operate_others: true, can_delete_executions: true });
     expect(roles.body['3']).toMatchObject({ id: 3, name: 'user', can_change_config: false, can_operate_others: false, can_delete_executions: true });
     expect((await admin.call('GET', '/role/3')).body).toEqual({ role: roles.body['3'] });
-    expect((await admin.call('GET', '/role/2')).status).toBe(404);
+    expect((await admin.call('GET', '/role/99')).status).toBe(404);
     expect((await admin.call('POST', '/role/1', { can_see_status: false })).reason).toBe('Cannot edit the admin role');
     expect((await admin.call('DELETE', '/role/1')).reason).toBe('Cannot delete admin role');
-    const make = await admin.call('POST', '/role', { name: 'student' });
-    expect(make.status).toBe(400);
-    expect(make.reason).toMatch(/roles are fixed/);
+
+    // A role whose users may see and end others' executions, but not delete them.
+    const made = await admin.call('POST', '/role', { name: 'operator', can_operate_others: true });
+    expect(made.status).toBe(201);
+    const roleId = made.body.role_id as number;
+    expect((await admin.call('GET', `/role/${roleId}`)).body.role).toMatchObject({ name: 'operator', can_operate_others: true, can_delete_executions: false, can_change_config: false });
+    expect((await admin.call('POST', '/role', { name: 'operator' })).status).toBe(409);
+    expect((await admin.call('POST', '/role', { name: 'bad', can_fly: true })).status).toBe(400);
+
+    const opId = (await admin.call('POST', '/user', { username: 'olga', role_id: roleId, password: 'olga-password' })).body.user_id as string;
+    const owner = (await admin.call('POST', '/user', { username: 'paul', role_id: 3, password: 'paul-password' })).body.user_id as string;
+    expect((await admin.call('GET', `/user/${opId}`)).body.user.role_id).toBe(roleId);
+    const olga = new ZoeClient(t.url, 'olga', 'olga-password');
+    const paul = new ZoeClient(t.url, 'paul', 'paul-password');
+    expect((await olga.login()).body.role).toBe('operator');
+    await paul.login();
+    const exec = (await paul.start('pauls', zapp('pauls', [idle('idle', { cores: 0.05 })]))).body.execution_id as number;
+    expect((await olga.call('GET', `/execution/${exec}`)).status).toBe(200);
+    expect(Object.keys((await olga.call('GET', '/execution?user_id=paul')).body)).toEqual([String(exec)]);
+    expect((await olga.call('GET', '/user')).status).toBe(403);
+    await eventually(async () => ((await paul.call('GET', `/execution/${exec}`)).body.status === 'running' ? true : undefined));
+    expect((await olga.call('DELETE', `/execution/${exec}`)).status).toBe(204);
+    expect((await olga.call('DELETE', `/execution/delete/${exec}`)).status).toBe(403);
+
+    // Changing the role changes what its users may do at once.
+    expect((await admin.call('POST', `/role/${roleId}`, { can_operate_others: false, can_change_config: true })).status).toBe(201);
+    expect((await olga.call('GET', `/execution/${exec}`)).status).toBe(404);
+    expect((await olga.call('GET', '/user')).status).toBe(200);
+
+    expect((await admin.call('DELETE', `/role/${roleId}`)).status).toBe(400);
+    expect((await admin.call('POST', `/user/${opId}`, { role_id: 3 })).status).toBe(201);
+    expect((await admin.call('DELETE', `/role/${roleId}`)).status).toBe(204);
+    expect((await admin.call('GET', `/user/${opId}`)).body.user.role_id).toBe(3);
+    // Zoe's admin role is Gantry's admin role.
+    expect((await admin.call('POST', `/user/${owner}`, { role_id: 1 })).status).toBe(201);
+    expect((await t.server.core.identity.getUser('paul')).roles).toContain('admin');
+    expect((await admin.call('POST', `/user/${owner}`, { role_id: 3 })).status).toBe(201);
+    expect((await t.server.core.identity.getUser('paul')).roles).not.toContain('admin');
   });
 
   it('creates, changes and deletes quotas; the default one stays', async () => {
