@@ -23,8 +23,9 @@ export type TaskState = (typeof TASK_STATES)[number];
 const JOB_TRANSITIONS: Record<JobState, readonly JobState[]> = {
   // pending → completed happens when every task is skipped by its `if`.
   pending: ['scheduled', 'running', 'completed', 'failed', 'cancelled'],
-  scheduled: ['running', 'completed', 'failed', 'cancelled'],
-  running: ['completed', 'failed', 'cancelled'],
+  // → pending: an application that lost its node goes back to the queue, to start again.
+  scheduled: ['pending', 'running', 'completed', 'failed', 'cancelled'],
+  running: ['pending', 'completed', 'failed', 'cancelled'],
   completed: [],
   // restart: a failed or cancelled job goes back to pending and resumes at its position.
   failed: ['pending'],

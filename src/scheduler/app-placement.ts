@@ -60,7 +60,7 @@ export interface PlacementPlan {
   /** Running elastic instances (task ids) to stop for room. */
   preempt: string[];
   startElastic: Array<{ jobId: string; instanceNumId: number; nodeId: string }>;
-  /** Queued executions no node could ever hold. */
+  /** Queued executions none of the nodes could ever hold (never said while there are no nodes). */
   tooBig: string[];
 }
 
@@ -90,7 +90,8 @@ export function planPlacement(input: PlacementInput): PlacementPlan {
     if (room && instance.essential) take(room, instance.reservation);
   }
   for (const execution of orderQueue(input.queued, input.policy)) {
-    if (!input.nodes.some((node) => fits(execution.essential, node))) {
+    // With no node at all (none has joined yet, after a restart) nothing is too big: it waits.
+    if (input.nodes.length > 0 && !input.nodes.some((node) => fits(execution.essential, node))) {
       plan.tooBig.push(execution.jobId);
       continue;
     }

@@ -170,16 +170,37 @@ export class AppEngine implements TaskEvents {
     await this.afterServiceEnded(uow, fx, ended, ok, now);
   }
 
-  async taskAttemptFailed(uow: UnitOfWork, fx: Effects, task: Task, error: string, exitCode: number | null, now: number): Promise<void> {
-    await this.taskFinished(uow, fx, task, { end: 'error', exitCode, error }, now);
+  async taskAttemptFailed(uow: UnitOfWork, fx: Effects, task: Task, error: string, _exitCode: number | null, now: number): Promise<void> {
+    await this.lost(uow, fx, task, error, now);
   }
 
   async requeueUnstarted(uow: UnitOfWork, fx: Effects, task: Task, now: number): Promise<void> {
-    await this.taskFinished(uow, fx, task, { end: 'error', exitCode: null, error: 'its node went away before the service started' }, now);
+    await this.lost(uow, fx, task, 'its node went away before the service started', now);
   }
 
   async requeueInterrupted(uow: UnitOfWork, fx: Effects, task: Task, now: number): Promise<void> {
-    await this.taskFinished(uow, fx, task, { end: 'error', exitCode: null, error: 'its node stopped the service (the node shut down)' }, now);
+    await this.lost(uow, fx, task, 'its node stopped the service (the node shut down)', now);
+  }
+
+  /**
+   * A service was lost with its node (the node went away, or shut down with
+   * the server): not the application's doing, so its execution goes back to
+   * the queue, its other services are stopped, and it starts again from the
+   * beginning once there is room (after a restart, when the node is back).
+   */
+  private async lost(uow: UnitOfWork, fx: Effects, task: Task, reason: string, now: number): Promise<void> {
+    if (task.state === 'stopping') {
+      await this.taskFinished(uow, fx, task, { end: 'cancelled', exitCode: null, error: reason }, now);
+      return;
+    }
+    if (task.state !== 'running' && task.state !== 'scheduled') return;
+    await this.moveTask(uow, fx, task, 'failed', { failedAt: now, error: reason });
+    fx.wakeApps = true;
+    const job = await uow.job(task.jobId);
+    if (!job || (job.state !== 'scheduled' && job.state !== 'running')) return;
+    await this.stopAll(uow, fx, job.id);
+    for (const instance of await appsRepo.instancesOfJob(uow.db, job.id)) await appsRepo.setInstanceTask(uow.db, instance.numId, null);
+    await this.moveJob(uow, fx, job, 'pending', { scheduledAt: null, startedAt: null });
   }
 
   /**

@@ -272,6 +272,21 @@ describe.each(STORES)('Zoe executions (%s)', (store) => {
     expect(again.reason).toBe('Execution is not running');
   });
 
+  it('applies a service\'s memory limit: a service that takes more is killed, and its execution ends in error', async () => {
+    const hog = service({
+      name: 'hog',
+      monitor: true,
+      memory: 64 * 1024 ** 2,
+      command: 'python3 -c "b = bytearray(512 * 1024 * 1024); b[::4096] = b\'x\' * len(b[::4096]); print(\'allocated\')"',
+    });
+    const id = (await alice.start('hog', zapp('hog', [{ ...hog, resources: { memory: { min: 64 * 1024 ** 2, max: 64 * 1024 ** 2 }, cores: { min: null, max: null } } }]))).body.execution_id as number;
+    const ended = await untilStatus(alice, id, ['error', 'terminated']);
+    expect(ended.body.status).toBe('error');
+    const hogService = (await alice.call('GET', `/service/${ended.body.services[0]}`)).body;
+    expect(['oom-killed', 'dead']).toContain(hogService.backend_status);
+    expect((await alice.call('GET', `/service/logs/${ended.body.services[0]}`)).text).not.toContain('allocated');
+  });
+
   it('ends an execution in error when its monitor service fails, with the reason', async () => {
     const id = (await alice.start('failing', zapp('failing', [idle('helper', { monitor: false }), service({ name: 'main', monitor: true, command: 'echo giving up >&2; exit 3' })]))).body.execution_id as number;
     const ended = await untilStatus(alice, id, 'error');
@@ -363,5 +378,40 @@ describe('Zoe scheduling on a small cluster (sqlite)', () => {
     ];
     expect(orderQueue(queued, 'SIZE').map((q) => q.jobId)).toEqual(['b', 'c', 'a']);
     expect(orderQueue(queued, 'FIFO').map((q) => q.jobId)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('Zoe executions across a restart (sqlite)', () => {
+  it('finds every execution after a restart: queued ones stay queued, running ones start again', async () => {
+    const first = await startTestServer('sqlite', { auth: { anonymous: {} }, apps: { tickMs: 200 } });
+    let second: TestServer | undefined;
+    try {
+      const admin = new ZoeClient(first.url, 'admin', TEST_ADMIN_PASSWORD);
+      await admin.login();
+      const cores = (await first.server.core.store.db.selectFrom('nodes').select('capacity_cpus').executeTakeFirstOrThrow()).capacity_cpus;
+      const running = (await admin.start('survivor', zapp('survivor', [webServer('web', { monitor: true, cores: cores * 0.6 })]))).body.execution_id as number;
+      const queued = (await admin.start('waiting', zapp('waiting', [idle('idle', { cores: cores * 0.6 })]))).body.execution_id as number;
+      const before = await untilStatus(admin, running, 'running');
+      const oldBackend = (await admin.call('GET', `/service/${before.body.services[0]}`)).body.backend_id;
+      expect(await statusOf(admin, queued)).toBe('queued');
+      await first.close();
+
+      second = await startTestServer('sqlite', { auth: { anonymous: {} }, apps: { tickMs: 200 } }, { database: first.database });
+      const again = new ZoeClient(second.url, 'admin', TEST_ADMIN_PASSWORD);
+      await again.login();
+      const restarted = await untilStatus(again, running, 'running');
+      expect(restarted.body.services).toEqual(before.body.services);
+      const service = (await again.call('GET', `/service/${restarted.body.services[0]}`)).body;
+      expect(service.status).toBe('active');
+      expect(service.backend_id).not.toBe(oldBackend);
+      expect(await statusOf(again, queued)).toBe('queued');
+      expect((await again.call('DELETE', `/execution/${running}`)).status).toBe(204);
+      await untilStatus(again, queued, 'running');
+      await again.call('DELETE', `/execution/${queued}`);
+      await untilStatus(again, queued, 'terminated');
+    } finally {
+      await second?.close();
+      await first.destroy();
+    }
   });
 });
