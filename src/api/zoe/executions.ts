@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidInput, notFound } from '../../core/errors.js';
-import { seesEverything } from '../../core/identity.js';
 import type { Core } from '../../gantry.js';
 import type { TimeBound } from '../../store/apps-repo.js';
 import { principalOf, userRoute } from '../auth/route-auth.js';
@@ -70,11 +69,13 @@ export function registerExecutionRoutes(app: FastifyInstance, core: Core): void 
       bounds.push({ ...bound, at: Math.round(at * 1000) });
     }
     const userId = lastValue(query.user_id);
+    // Zoe's client sends the user's id (Gantry's string id); the page's curl users, a username. Either names the owner.
+    const owner = userId === undefined ? undefined : ((await core.identity.getUserById(userId).catch(() => undefined))?.username ?? userId);
     const executions = await core.apps.list(
       {
         name: lastValue(query.name),
-        // Only admins (and support) see other users' executions; for everyone else user_id is themselves.
-        owner: userId !== undefined && seesEverything(actor) ? userId : undefined,
+        // Only those who may see others' executions choose whose; for everyone else user_id is themselves.
+        owner,
         states: states?.states,
         stopping: states?.stopping,
         bounds,

@@ -169,6 +169,10 @@ describe.each(STORES)('Zoe executions (%s)', (store) => {
     const all = await admin.call('GET', '/execution?name=listed&status=running');
     expect(Object.keys(all.body).sort()).toEqual([String(mine), String(theirs)].sort());
     expect(Object.keys((await admin.call('GET', '/execution?user_id=bob&name=listed')).body)).toEqual([String(theirs)]);
+    // Zoe's client (`zoe exec-ls`) sends the logged-in user's id, as /login answered it.
+    const bobId = (await bob.login()).body.user.id as string;
+    expect(Object.keys((await admin.call('GET', `/execution?user_id=${bobId}&name=listed`)).body)).toEqual([String(theirs)]);
+    expect(Object.keys((await bob.call('GET', `/execution?user_id=${bobId}&name=listed`)).body)).toEqual([String(theirs)]);
     expect(Object.keys((await admin.call('GET', '/execution?name=listed&limit=1')).body)).toEqual([String(theirs)]);
     expect(Object.keys((await admin.call('GET', `/execution?name=listed&later_than_submit=${before}`)).body)).toHaveLength(2);
     expect(Object.keys((await admin.call('GET', `/execution?name=listed&earlier_than_submit=${before - 3600}`)).body)).toHaveLength(0);
