@@ -19,7 +19,7 @@ import { GROUP_GATEWAY_ADDRESS, GROUP_PREFIX_LENGTH } from '../../core/app.js';
 import type { RunEndpoints, RunGroup } from '../../core/run-spec.js';
 import { processAlive } from '../process/process-alive.js';
 import { findOnPath } from '../process/sandbox-host.js';
-import { runIp, runIpCommands } from './ip-command.js';
+import { runIpCommands, spawnRunner, type CommandRunner } from './ip-command.js';
 
 const NETNS_DIR = '/run/netns';
 const FORWARDER = join(dirname(fileURLToPath(import.meta.url)), 'port-forwarder.cjs');
@@ -34,6 +34,8 @@ export interface GroupNetworkOptions {
   toolSearchPath: string;
   /** Host uid/gid the forwarder runs as. */
   runAs?: { uid: number; gid: number };
+  /** How `ip` runs; default: spawned from this process. */
+  runner?: CommandRunner;
 }
 
 /** What a member's sandbox needs: the namespace to enter and the hosts file to see. */
@@ -129,7 +131,15 @@ export class GroupNetworks {
   /** Namespaces being removed (off the way of a task's outcome); stop() waits for them. */
   private readonly removals = new Set<Promise<void>>();
 
-  constructor(private readonly options: GroupNetworkOptions) {}
+  private readonly runner: CommandRunner;
+
+  constructor(private readonly options: GroupNetworkOptions) {
+    this.runner = options.runner ?? spawnRunner;
+  }
+
+  private ipRun(args: string[]): Promise<void> {
+    return runIpCommands(this.runner, this.ip!, [args]);
+  }
 
   /** Finds the tools and removes what a Gantry that died left behind. Never throws: members fail with the reason instead. */
   async start(): Promise<void> {
@@ -142,19 +152,19 @@ export class GroupNetworks {
     for (const name of listNetns()) {
       const owner = Number(name.slice(PREFIX.length).split('-')[0]);
       if (name.startsWith(PREFIX) && Number.isInteger(owner) && owner !== process.pid && !processAlive(owner)) {
-        await runIp(this.ip!, ['netns', 'del', name]).catch(() => undefined);
+        await this.ipRun(['netns', 'del', name]).catch(() => undefined);
       }
     }
     const ip = this.ip!;
-    const discard = (name: string) => runIp(ip, ['netns', 'del', name]).catch(() => undefined);
+    const discard = (name: string) => this.ipRun(['netns', 'del', name]).catch(() => undefined);
     this.members = new SparePool(SPARE_MEMBERS, async () => {
       const name = `${this.tag}-n${++this.sequence}`;
-      await runIpCommands(ip, [['netns', 'add', name], ['-n', name, 'link', 'set', 'lo', 'up']]);
+      await runIpCommands(this.runner, ip, [['netns', 'add', name], ['-n', name, 'link', 'set', 'lo', 'up']]);
       return name;
     }, discard);
     this.bridges = new SparePool(SPARE_BRIDGES, async () => {
       const name = `${this.tag}-n${++this.sequence}`;
-      await runIpCommands(ip, [
+      await runIpCommands(this.runner, ip, [
         ['netns', 'add', name],
         ['-n', name, 'link', 'set', 'lo', 'up'],
         ['-n', name, 'link', 'add', 'br0', 'type', 'bridge'],
@@ -187,7 +197,7 @@ export class GroupNetworks {
       await state.ready;
       memberNetns = await this.members!.take();
       const link = `v${++state.nextLink}`;
-      await runIpCommands(this.ip!, [
+      await runIpCommands(this.runner, this.ip!, [
         ['link', 'add', 'name', link, 'netns', state.netns, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', memberNetns],
         ['-n', memberNetns, 'addr', 'add', `${group.address}/${GROUP_PREFIX_LENGTH}`, 'dev', 'eth0'],
         ['-n', memberNetns, 'link', 'set', 'eth0', 'up'],
@@ -224,10 +234,10 @@ export class GroupNetworks {
     for (const [id, state] of [...this.groups]) {
       this.groups.delete(id);
       state.forwarder?.kill('SIGKILL');
-      await runIp(this.ip!, ['netns', 'del', state.netns]).catch(() => undefined);
+      await this.ipRun(['netns', 'del', state.netns]).catch(() => undefined);
       rmSync(state.dir, { recursive: true, force: true });
     }
-    for (const name of listNetns()) if (name.startsWith(`${this.tag}-`)) await runIp(this.ip!, ['netns', 'del', name]).catch(() => undefined);
+    for (const name of listNetns()) if (name.startsWith(`${this.tag}-`)) await this.ipRun(['netns', 'del', name]).catch(() => undefined);
     // Made with the first group; other runtimes on this work root may still use it.
     try {
       rmdirSync(this.options.stateDir);
@@ -266,12 +276,12 @@ export class GroupNetworks {
 
   private async recycle(pool: SparePool, name: string, reset: string[][]): Promise<void> {
     try {
-      if (reset.length > 0) await runIpCommands(this.ip!, reset);
+      if (reset.length > 0) await runIpCommands(this.runner, this.ip!, reset);
       if (pool.giveBack(name)) return;
     } catch {
       // Not reusable: removed instead.
     }
-    await runIp(this.ip!, ['netns', 'del', name]).catch(() => undefined);
+    await this.ipRun(['netns', 'del', name]).catch(() => undefined);
   }
 
   /** Host ports for the member's tcp ports, each handed to the group's forwarder. */

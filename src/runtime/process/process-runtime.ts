@@ -79,6 +79,7 @@ export class ProcessRuntime implements Runtime {
       exposeHost: this.options.exposeHost,
       toolSearchPath: this.options.toolSearchPath,
       runAs: this.owner,
+      runner: (file, args) => this.runCommand(file, args),
     });
     this.recycler = new Recycler(Math.max(8, 2 * this.options.prepareAhead), this.owner);
   }
@@ -144,6 +145,23 @@ export class ProcessRuntime implements Runtime {
     });
     this.attempts.set(name, { controller, done });
     return done;
+  }
+
+  /** Runs a host command through the launcher, to its end (the group networks' `ip`). */
+  private runCommand(file: string, args: string[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let stderr = '';
+      void this.launcher.launch(
+        { file, args, env: {}, cwd: '/' },
+        {
+          onData: (stream, data) => {
+            if (stream === 'stderr' && stderr.length < 4096) stderr += data.toString('utf8');
+          },
+          onExit: (code) => (code === 0 ? resolve() : reject(new Error(stderr.trim() || `exit code ${code}`))),
+          onError: (message) => reject(new Error(message)),
+        },
+      );
+    });
   }
 
   /** A name unique on this host: this process's pid first (see staleName), then this runtime and a sequence number. */
