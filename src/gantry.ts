@@ -129,7 +129,16 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   const jobs = new JobService(store, writer, engine, bus);
   const quotas = new QuotaService(store);
   const appRoles = new AppRoleService(store);
-  const apps = new AppService(store, writer, appEngine, appScheduler, bus, config.zoe.deploymentName, quotas, appRoles);
+  const apps = new AppService(
+    store,
+    writer,
+    appEngine,
+    appScheduler,
+    bus,
+    { deployment: config.zoe.deploymentName, imageCommands: config.runtime.imageCommands, allowBindMounts: config.runtime.allowBindMounts },
+    quotas,
+    appRoles,
+  );
   apps.onError = (error) => logger.error({ err: error, component: 'apps' }, 'enforcing runtime limits failed');
   const nodes = new NodeService(store, writer, gateway, engine, config.scheduler.nodeTimeoutMs);
   const schedules = new ScheduleService(store, jobs, (error, scheduleId) =>

@@ -97,6 +97,11 @@ export const configSchema = z
         logCapBytes: z.number().int().positive().default(8 * 1024 ** 2),
         /** Image name → root file system directory used for tasks with that image. */
         images: z.record(z.string(), z.string()).default({}),
+        /**
+         * Image name → the command it runs by default (its entrypoint and cmd, as one
+         * shell command), for application services that give none (Zoe's \`command: null\`).
+         */
+        imageCommands: z.record(z.string(), nonEmpty).default({}),
         /** Allow `bind` mounts of host paths into tasks (Tork's default is off too). */
         allowBindMounts: z.boolean().default(false),
         /**

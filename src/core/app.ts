@@ -25,7 +25,8 @@ export interface AppVolume {
 export interface AppServiceSpec {
   group: string;
   image: string;
-  command: string;
+  /** Null: the image's default command, as the node's configuration names it. */
+  command: string | null;
   /** Values may hold `{execution_id}`, `{dns_name#<service>}`… (see serviceEnvironment). */
   environment: Array<[string, string]>;
   ports: AppPort[];

@@ -19,7 +19,7 @@ import { GROUP_GATEWAY_ADDRESS, GROUP_PREFIX_LENGTH } from '../../core/app.js';
 import type { RunEndpoints, RunGroup } from '../../core/run-spec.js';
 import { processAlive } from '../process/process-alive.js';
 import { findOnPath } from '../process/sandbox-host.js';
-import { runIpCommands, spawnRunner, type CommandRunner } from './ip-command.js';
+import { runCommands, runIpCommands, spawnRunner, type CommandRunner } from './ip-command.js';
 
 const NETNS_DIR = '/run/netns';
 const FORWARDER = join(dirname(fileURLToPath(import.meta.url)), 'port-forwarder.cjs');
@@ -157,9 +157,15 @@ export class GroupNetworks {
     }
     const ip = this.ip!;
     const discard = (name: string) => this.ipRun(['netns', 'del', name]).catch(() => undefined);
+    const nsenter = this.nsenter!;
     this.members = new SparePool(SPARE_MEMBERS, async () => {
       const name = `${this.tag}-n${++this.sequence}`;
-      await runIpCommands(this.runner, ip, [['netns', 'add', name], ['-n', name, 'link', 'set', 'lo', 'up']]);
+      await runCommands(this.runner, [
+        [ip, 'netns', 'add', name],
+        [ip, '-n', name, 'link', 'set', 'lo', 'up'],
+        // Services bind the ports their images expect (80, 443…), as in a container's own network.
+        [nsenter, `--net=${join(NETNS_DIR, name)}`, '--', '/bin/sh', '-c', 'echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start'],
+      ]);
       return name;
     }, discard);
     this.bridges = new SparePool(SPARE_BRIDGES, async () => {

@@ -27,7 +27,12 @@ export const spawnRunner: CommandRunner = (file, args) =>
  * are quoted for the shell.
  */
 export function runIpCommands(run: CommandRunner, ip: string, commands: string[][]): Promise<void> {
-  const script = commands.map((args) => [ip, ...args].map(quote).join(' ')).join(' && ');
+  return runCommands(run, commands.map((args) => [ip, ...args]));
+}
+
+/** Several commands (each its program and arguments) in one shell, one after the other, up to the first that fails. */
+export function runCommands(run: CommandRunner, commands: string[][]): Promise<void> {
+  const script = commands.map((argv) => argv.map(quote).join(' ')).join(' && ');
   return run('/bin/sh', ['-c', script]).catch((error: unknown) => {
     throw new Error(`ip: ${(error as Error).message}`);
   });

@@ -56,6 +56,15 @@ export interface AppStatistics {
   scheduler: AppScheduler['stats'];
 }
 
+export interface AppSettings {
+  /** Name of the deployment: the last part of every service's DNS name. */
+  deployment: string;
+  /** Image → its default command, for services that give none. */
+  imageCommands: Readonly<Record<string, string>>;
+  /** Whether nodes mount host directories (a service's volumes need it). */
+  allowBindMounts: boolean;
+}
+
 /** How long deleting an execution waits for its services to stop before it gives up. */
 const DELETE_WAIT_MS = 30_000;
 
@@ -67,7 +76,7 @@ export class AppService {
     private readonly engine: AppEngine,
     private readonly scheduler: AppScheduler,
     private readonly bus: EventBus,
-    private readonly deployment: string,
+    private readonly settings: AppSettings,
     private readonly quotas: QuotaService,
     private readonly roles: AppRoleService,
   ) {}
@@ -110,7 +119,7 @@ export class AppService {
     const count = spec.services.reduce((sum, service) => sum + service.totalCount, 0);
     if (count > MAX_INSTANCES) throw invalidInput(`the application has ${count} service instances; at most ${MAX_INSTANCES} are allowed`);
     await this.refuseTooBig(spec);
-    const definition: AppDefinition = { spec, description: submission.description, deployment: this.deployment };
+    const definition: AppDefinition = { spec: this.withCommands(spec), description: submission.description, deployment: this.settings.deployment };
     return this.writer.run(async (uow, fx) => {
       const now = Date.now();
       await this.quotas.checkSubmission(uow.db, submission.owner, spec);
@@ -167,6 +176,29 @@ export class AppService {
       fx.wakeApps = true;
       return job;
     });
+  }
+
+  /**
+   * Every service's command: its own, or its image's default as configured.
+   * Checked here, where what a node can run is known, rather than failing it there.
+   */
+  private withCommands(spec: AppSpec): AppSpec {
+    return {
+      ...spec,
+      services: spec.services.map((service, index) => {
+        if (service.volumes.length > 0 && !this.settings.allowBindMounts) {
+          throw invalidInput(`services[${index}].volumes: this installation mounts no host directories into services (runtime.allowBindMounts is off)`);
+        }
+        if (service.command !== null) return service;
+        const command = this.settings.imageCommands[service.image];
+        if (command === undefined) {
+          throw invalidInput(
+            `services[${index}].command: the service gives no command and no default command is configured for image ${service.image} (runtime.imageCommands); give the command it runs`,
+          );
+        }
+        return { ...service, command };
+      }),
+    };
   }
 
   /** An execution that no node could hold is refused at once rather than queued for ever. */

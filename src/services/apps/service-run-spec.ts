@@ -49,6 +49,8 @@ export function serviceOf(definition: AppDefinition, instance: Pick<ServiceInsta
 /** What a node runs for one instance: its command in the sandbox, in the execution's network, with its limits. */
 export function serviceRunSpec(job: Job, definition: AppDefinition, instances: readonly ServiceInstance[], self: ServiceInstance): RunSpec {
   const service = serviceOf(definition, self);
+  // Filled from the node's configured image commands at submission.
+  if (service.command === null) throw new Error(`service ${service.group} has no command`);
   const values = substitutions(job, definition, instances, self);
   const env: Record<string, string> = {};
   for (const [name, value] of service.environment) env[name] = fillTemplate(value, values);

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, request, startTestServer, TEST_ADMIN_PASSWORD, type TestServer } from '../../support/server.js';
+import { readSpec, specsAvailable } from '../../support/specs.js';
 import { STORES } from '../../support/stores.js';
 import { ZoeClient, zoeCall, type ZoeAnswer } from './zoe-client.js';
 import { idle, service, webServer, zapp } from './zapps.js';
@@ -416,6 +417,34 @@ describe('Zoe executions across a restart (sqlite)', () => {
     } finally {
       await second?.close();
       await first.destroy();
+    }
+  });
+});
+
+describe('Zoe\'s published example ZApp (sqlite)', () => {
+  it.skipIf(!specsAvailable)('runs as published when its image\'s default command is configured: a web server on port 80 in its own network, reached by its endpoint', async () => {
+    const t = await startTestServer('sqlite', {
+      auth: { anonymous: {} },
+      apps: { tickMs: 200 },
+      runtime: { allowBindMounts: true, imageCommands: { 'nginx:alpine': 'cd /tmp && echo "served by $SERVICE_NAME" > index.html && exec python3 -m http.server 80' } },
+    });
+    try {
+      const admin = new ZoeClient(t.url, 'admin', TEST_ADMIN_PASSWORD);
+      await admin.login();
+      const published = JSON.parse(readSpec('zoe-schemas/example-zapp.json')) as Record<string, unknown>;
+      const started = await admin.start('example', published);
+      expect(started.status, started.reason).toBe(201);
+      const running = await untilStatus(admin, started.body.execution_id, 'running');
+      expect(running.body.description).toEqual(published);
+      const endpoints = (await admin.call('GET', `/execution/endpoints/${started.body.execution_id}`)).body.endpoints as Array<[string, string, null]>;
+      expect(endpoints).toHaveLength(1);
+      expect(endpoints[0]![0]).toBe('nginx0 Nginx Webserver');
+      const page = await eventually(async () => (await fetch(endpoints[0]![1])).text(), 10_000, 'the web server to answer');
+      expect(page.trim()).toBe('served by nginx0');
+      await admin.call('DELETE', `/execution/${started.body.execution_id}`);
+      await untilStatus(admin, started.body.execution_id, 'terminated');
+    } finally {
+      await t.destroy();
     }
   });
 });

@@ -2,22 +2,13 @@ import { DEFAULT_CORES, type AppSpec } from '../../../core/app.js';
 import { invalidInput } from '../../../core/errors.js';
 import type { ZApp } from './zapp-schema.js';
 
-/**
- * A validated ZApp as the core runs it. The process runtime runs a service's
- * `command` (it knows no image's default command), so a service without one is
- * refused here; volumes are mounted at `/mnt/<name>` as Zoe mounts them.
- */
+/** A validated ZApp as the core runs it; volumes are mounted at `/mnt/<name>`, as Zoe mounts them. */
 export function appSpecOf(zapp: ZApp): AppSpec {
   return {
     name: zapp.name,
     size: zapp.size,
     willEnd: zapp.will_end,
     services: zapp.services.map((service, index) => {
-      if (service.command === null) {
-        throw invalidInput(
-          `Invalid application description: services[${index}].command: Gantry runs a service's command and knows no image's default one; give the command (for ${service.image}, what its image would run)`,
-        );
-      }
       return {
         group: service.name,
         image: service.image,
