@@ -20,6 +20,8 @@ import { QuotaService } from './services/apps/quota-service.js';
 import { AppRoleService } from './services/apps/app-role-service.js';
 import { PipelineEngine } from './services/pipeline/engine.js';
 import { TaskEventRouter } from './services/task-events.js';
+import { RecordService } from './services/monitoring/record-service.js';
+import { clustersOf } from './services/monitoring/own-cluster.js';
 import { recoverAfterRestart } from './services/recovery.js';
 import { ScheduleService } from './services/schedule-service.js';
 import { WebhookService, type WebhookRenderer } from './services/webhook-service.js';
@@ -48,6 +50,8 @@ export interface Core {
   quotas: QuotaService;
   /** Roles of application users (Zoe's roles). */
   appRoles: AppRoleService;
+  /** Job monitoring records (ClusterCockpit's jobs). */
+  records: RecordService;
   nodes: NodeService;
   schedules: ScheduleService;
   gateway: WorkerGateway;
@@ -127,6 +131,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     wakeSchedulerAt: (time) => scheduler.wakeAt(time),
   });
   const jobs = new JobService(store, writer, engine, bus);
+  const records = new RecordService(store, writer, clustersOf(config));
   const quotas = new QuotaService(store);
   const appRoles = new AppRoleService(store);
   const apps = new AppService(
@@ -205,5 +210,5 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     await store.close();
   };
 
-  return { config, store, bus, jobs, apps, quotas, appRoles, nodes, schedules, gateway, scheduler, counters, identity, exec: exec.exec, firstAdmin, worker, version: GANTRY_VERSION, stop };
+  return { config, store, bus, jobs, apps, quotas, appRoles, records, nodes, schedules, gateway, scheduler, counters, identity, exec: exec.exec, firstAdmin, worker, version: GANTRY_VERSION, stop };
 }

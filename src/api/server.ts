@@ -10,6 +10,7 @@ import { torkPlugin } from './tork/plugin.js';
 import { torkJobSummary, torkTaskSummary } from './tork/render.js';
 import { zerobootPlugin } from './zeroboot/plugin.js';
 import { zoePlugin } from './zoe/plugin.js';
+import { cockpitPlugin } from './cockpit/plugin.js';
 
 /**
  * How webhook bodies render jobs and tasks: pipelines are Tork's, so Tork's shapes,
@@ -68,6 +69,7 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<{ app
   await app.register(torkPlugin, { core });
   await app.register(zoePlugin, { core, prefix: '/api/0.7' });
   await app.register(zerobootPlugin, { core });
+  await app.register(cockpitPlugin, { core });
   return { app: app as unknown as FastifyInstance, routes };
 }
 

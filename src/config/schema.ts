@@ -130,6 +130,29 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    cockpit: z
+      .object({
+        /** The name this installation has as a ClusterCockpit cluster (its own jobs' cluster). */
+        clusterName: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a cluster name is 1 to 64 letters, digits and . _ -').default('gantry'),
+        /**
+         * The other clusters whose jobs are recorded here, as ClusterCockpit's cluster
+         * documents (cluster.schema.json): `name`, `metricConfig`, `subClusters` with
+         * their `name` and `nodes` (a host list such as `node[001-128]`) and the rest.
+         */
+        clusters: z
+          .array(
+            z
+              .object({
+                name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a cluster name is 1 to 64 letters, digits and . _ -'),
+                metricConfig: z.array(z.record(z.string(), z.unknown())).default([]),
+                subClusters: z.array(z.looseObject({ name: nonEmpty, nodes: nonEmpty })).min(1, 'a cluster has at least one subcluster'),
+              })
+              .loose(),
+          )
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
     apps: z
       .object({
         /** Order of the queue of multi-service executions: FIFO, or SIZE (smallest `size` first, Zoe's size-based policy). */

@@ -213,6 +213,47 @@ export interface UserAppRoleRow {
   role_id: number;
 }
 
+export interface JobRecordRow {
+  job_id: string;
+  num_id: number;
+  batch_job_id: number;
+  cluster: string;
+  sub_cluster: string;
+  partition: string | null;
+  project: string;
+  user_name: string;
+  array_job_id: number | null;
+  num_nodes: number;
+  num_hwthreads: number;
+  num_acc: number;
+  shared: string;
+  walltime: number;
+  smt: number | null;
+  submit_time: number | null;
+  start_time: number;
+  duration: number;
+  job_state: string;
+  monitoring_status: number;
+  requested_memory: number | null;
+  energy: number | null;
+  resources: string;
+  meta_data: string;
+  footprint: string | null;
+  energy_footprint: string | null;
+}
+
+export interface JobTagRow {
+  id: Generated<number>;
+  tag_type: string;
+  tag_name: string;
+  tag_scope: string;
+}
+
+export interface JobTagLinkRow {
+  job_id: string;
+  tag_id: number;
+}
+
 export interface Database {
   jobs: JobRow;
   tasks: TaskRow;
@@ -230,4 +271,7 @@ export interface Database {
   user_quotas: UserQuotaRow;
   app_roles: AppRoleRow;
   user_app_roles: UserAppRoleRow;
+  job_records: JobRecordRow;
+  job_tags_catalog: JobTagRow;
+  job_tag_links: JobTagLinkRow;
 }

@@ -33,3 +33,17 @@ export function torkSchemaErrors(definition: string, value: unknown): string[] {
   if (!validate) throw new Error(`no definition ${definition} in tork-swagger.json`);
   return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
+
+let cockpitAjv: Ajv | undefined;
+
+/** Validates a value against a definition of ClusterCockpit's swagger (e.g. `schema.Job`); returns the errors. */
+export function cockpitSchemaErrors(definition: string, value: unknown): string[] {
+  if (!cockpitAjv) {
+    cockpitAjv = new Ajv({ strict: false, allErrors: true });
+    const swagger = JSON.parse(readSpec('clustercockpit-swagger.json')) as Record<string, unknown>;
+    cockpitAjv.addSchema({ $id: 'cc-swagger.json', definitions: swagger.definitions }, 'cc-swagger.json');
+  }
+  const validate = cockpitAjv.getSchema(`cc-swagger.json#/definitions/${definition}`);
+  if (!validate) throw new Error(`no definition ${definition} in clustercockpit-swagger.json`);
+  return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}

@@ -52,9 +52,9 @@ export function execRoute(dialect: DialectName): { config: { auth: RouteAuth } }
   return { config: { auth: { dialect, access: { kind: 'principal', openWithoutKeys: true } } } };
 }
 
-/** Route options of an admin route (role `admin`), held to `auth.apiAllowedIps`. */
-export function adminRoute(dialect: DialectName): { config: { auth: RouteAuth } } {
-  return { config: { auth: { dialect, access: { kind: 'principal', roles: ['admin'], adminAddresses: true } } } };
+/** Route options of an admin route (role `admin`, or one of `roles`), held to `auth.apiAllowedIps`. */
+export function adminRoute(dialect: DialectName, roles: readonly Role[] = ['admin']): { config: { auth: RouteAuth } } {
+  return { config: { auth: { dialect, access: { kind: 'principal', roles, adminAddresses: true } } } };
 }
 
 /** The principal of a request on a non-public route (the hook has checked it). */

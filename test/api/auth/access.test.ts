@@ -20,9 +20,11 @@ import { eventually, request, startTestServer, TEST_ADMIN_PASSWORD, yamlHeaders,
  * `admin`; and Zoe's identity routes: `password` (answers only a username and
  * password), `login` (a password or the login cookie), `own-token` (one of the
  * owner's tokens, which nobody else may touch, support included); Zeroboot's
- * `exec` routes, open without a credential here (no keys file, loopback).
+ * `exec` routes, open without a credential here (no keys file, loopback);
+ * ClusterCockpit's `cockpit-api` routes (admins and API users) and its user API's
+ * `own-only` routes (the caller's own jobs, whoever the caller is).
  */
-type RouteKind = 'public' | 'any' | 'read' | 'act' | 'admin' | 'password' | 'login' | 'own-token' | 'exec';
+type RouteKind = 'public' | 'any' | 'read' | 'act' | 'admin' | 'password' | 'login' | 'own-token' | 'exec' | 'cockpit-api' | 'own-only';
 
 interface Fixture {
   aliceJob: string;
@@ -38,6 +40,10 @@ interface Fixture {
   /** A throwaway user and quota, for the cells that delete one. */
   freshUser: () => Promise<string>;
   freshQuota: () => Promise<number>;
+  /** A ClusterCockpit record of alice's (running), one already stopped, and fresh ones for the cells that delete. */
+  aliceRecord: number;
+  stoppedRecord: { id: number; jobId: number };
+  freshRecord: () => Promise<{ id: number; jobId: number }>;
 }
 
 interface RouteCase {
@@ -134,6 +140,7 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/0.7/quota/:id': { kind: 'admin', call: async () => ({ path: '/api/0.7/quota/1' }) },
   'POST /api/0.7/quota/:id': { kind: 'admin', call: async () => ({ path: '/api/0.7/quota/1', body: JSON.stringify({ cores: 0 }), headers: jsonHeaders }) },
   'DELETE /api/0.7/quota/:id': { kind: 'admin', call: async (f) => ({ path: `/api/0.7/quota/${await f.freshQuota()}` }) },
+  ...cockpitRoutes(),
   'POST /v1/exec': { kind: 'exec', call: async () => ({ path: '/v1/exec', body: EXEC, headers: jsonHeaders }) },
   'POST /exec': { kind: 'exec', call: async () => ({ path: '/exec', body: EXEC, headers: jsonHeaders }) },
   'POST /v1/exec/batch': { kind: 'exec', call: async () => ({ path: '/v1/exec/batch', body: JSON.stringify({ executions: [JSON.parse(EXEC)] }), headers: jsonHeaders }) },
@@ -144,6 +151,40 @@ const ROUTES: Record<string, RouteCase> = {
     call: async () => ({ path: '/users', body: JSON.stringify({ username: `made${unique++}`, password: 'a-long-password' }), headers: { 'content-type': 'application/json' } }),
   },
 };
+
+function cockpitRoutes(): Record<string, RouteCase> {
+  const body = (value: unknown) => ({ body: JSON.stringify(value), headers: jsonHeaders });
+  const start = () => body({ jobId: 7_000_000 + unique++, user: 'alice', cluster: 'gantry', startTime: 1_700_000_000, numNodes: 1, resources: [{ hostname: 'h1' }] });
+  const restop = (f: Fixture) => body({ jobId: f.stoppedRecord.jobId, cluster: 'gantry', jobState: 'completed', stopTime: 1_700_000_100 });
+  const tags = body([{ type: 'matrix', name: 'cell', scope: 'private' }]);
+  return {
+    'POST /api/jobs/start_job/': { kind: 'cockpit-api', call: async () => ({ path: '/api/jobs/start_job/', ...start() }) },
+    'PUT /api/jobs/start_job/': { kind: 'cockpit-api', call: async () => ({ path: '/api/jobs/start_job/', ...start() }) },
+    // Stopping a stopped job: 422 once the policy let the call through.
+    'POST /api/jobs/stop_job/': { kind: 'cockpit-api', call: async (f) => ({ path: '/api/jobs/stop_job/', ...restop(f) }) },
+    'PUT /api/jobs/stop_job/': { kind: 'cockpit-api', call: async (f) => ({ path: '/api/jobs/stop_job/', ...restop(f) }) },
+    'POST /api/jobs/stop_job/:id': { kind: 'cockpit-api', call: async (f) => ({ path: `/api/jobs/stop_job/${f.stoppedRecord.id}`, ...restop(f) }) },
+    'PUT /api/jobs/stop_job/:id': { kind: 'cockpit-api', call: async (f) => ({ path: `/api/jobs/stop_job/${f.stoppedRecord.id}`, ...restop(f) }) },
+    'GET /api/jobs/': { kind: 'cockpit-api', call: async () => ({ path: '/api/jobs/' }) },
+    'GET /api/jobs/:id': { kind: 'cockpit-api', call: async (f) => ({ path: `/api/jobs/${f.aliceRecord}` }) },
+    'POST /api/jobs/:id': { kind: 'cockpit-api', call: async (f) => ({ path: `/api/jobs/${f.aliceRecord}`, ...body([]) }) },
+    'POST /api/jobs/tag_job/:id': { kind: 'cockpit-api', call: async (f) => ({ path: `/api/jobs/tag_job/${f.aliceRecord}`, ...tags }) },
+    'PATCH /api/jobs/tag_job/:id': { kind: 'cockpit-api', call: async (f) => ({ path: `/api/jobs/tag_job/${f.aliceRecord}`, ...tags }) },
+    'DELETE /api/jobs/tag_job/:id': { kind: 'cockpit-api', call: async (f) => ({ path: `/api/jobs/tag_job/${f.aliceRecord}`, ...body([]) }) },
+    'DELETE /api/tags/': { kind: 'cockpit-api', call: async () => ({ path: '/api/tags/', ...body([]) }) },
+    'PATCH /api/jobs/edit_meta/:id': { kind: 'cockpit-api', call: async (f) => ({ path: `/api/jobs/edit_meta/${f.aliceRecord}`, ...body({ key: 'k', value: 'v' }) }) },
+    'POST /api/jobs/edit_meta/:id': { kind: 'cockpit-api', call: async (f) => ({ path: `/api/jobs/edit_meta/${f.aliceRecord}`, ...body({ key: 'k', value: 'v' }) }) },
+    'PATCH /api/jobs/edit_meta/': { kind: 'cockpit-api', call: async (f) => ({ path: '/api/jobs/edit_meta/', ...body({ jobId: f.stoppedRecord.jobId, cluster: 'gantry', payload: [] }) }) },
+    'DELETE /api/jobs/delete_job/': { kind: 'cockpit-api', call: async (f) => ({ path: '/api/jobs/delete_job/', ...body({ jobId: (await f.freshRecord()).jobId, cluster: 'gantry' }) }) },
+    'DELETE /api/jobs/delete_job/:id': { kind: 'cockpit-api', call: async (f) => ({ path: `/api/jobs/delete_job/${(await f.freshRecord()).id}` }) },
+    'DELETE /api/jobs/delete_job_before/:ts': { kind: 'cockpit-api', call: async () => ({ path: '/api/jobs/delete_job_before/1' }) },
+    'GET /api/clusters/': { kind: 'cockpit-api', call: async () => ({ path: '/api/clusters/' }) },
+    'GET /api/users/': { kind: 'admin', call: async () => ({ path: '/api/users/' }) },
+    'GET /userapi/jobs/': { kind: 'any', call: async () => ({ path: '/userapi/jobs/' }) },
+    'GET /userapi/jobs/:id': { kind: 'own-only', call: async (f) => ({ path: `/userapi/jobs/${f.aliceRecord}` }) },
+    'POST /userapi/jobs/:id': { kind: 'own-only', call: async (f) => ({ path: `/userapi/jobs/${f.aliceRecord}`, ...body([]) }) },
+  };
+}
 
 /** The kinds of credential, and whose they are: `owner` is alice, who owns the fixtures. */
 type Who = 'nobody' | 'invalid' | 'worker' | 'owner' | 'other' | 'api' | 'support' | 'admin';
@@ -166,6 +207,8 @@ function expected(kind: RouteKind, who: Who, via: Via): Expected {
   if (kind === 'login') return via === 'password' || via === 'cookie' ? 'through' : 401;
   if (kind === 'own-token') return who === 'owner' || who === 'admin' ? 'through' : 404;
   if (kind === 'admin') return who === 'admin' ? 'through' : 403;
+  if (kind === 'cockpit-api') return who === 'admin' || who === 'api' ? 'through' : 403;
+  if (kind === 'own-only') return who === 'owner' ? 'through' : 404;
   if (kind === 'any' || who === 'owner' || who === 'admin') return 'through';
   // Another user's object is not found, not forbidden: its existence is not told.
   if (who === 'other' || who === 'api') return 404;
@@ -235,7 +278,22 @@ describe.each(STORES)('access to every route on %s', (store) => {
       const { body } = await request<Record<string, any>>(`${t.url}/api/0.7/execution/${aliceExecution}`, { headers: asAlice });
       return body.status === 'running' ? body : undefined;
     });
+    const records = t.server.core.records;
+    const newRecord = async () => {
+      const jobId = 8_000_000 + unique++;
+      const record = await records.start(
+        { batchJobId: jobId, user: 'alice', project: '', cluster: 'gantry', partition: null, arrayJobId: null, numNodes: 1, numHwthreads: 0, numAcc: 0, shared: 'none', walltime: 0, smt: null, submitTime: null, startTime: 1_700_000_000, requestedMemory: null, energy: null, resources: [{ hostname: 'h1' }], metaData: {}, footprint: null, energyFootprint: null, tags: [] },
+        await identity.resolveBasic('admin', TEST_ADMIN_PASSWORD, '127.0.0.1'),
+      );
+      return { id: record.id, jobId };
+    };
+    const aliceRecord = (await newRecord()).id;
+    const stoppedRecord = await newRecord();
+    await records.stop(await records.get(stoppedRecord.id), { stopTime: 1_700_000_100 });
     fixture = {
+      aliceRecord,
+      stoppedRecord,
+      freshRecord: newRecord,
       aliceUserId: alice.userId!,
       freshUser: async () => (await identity.addUser({ username: `gone${unique++}`, roles: ['user'] })).id,
       freshQuota: async () => t.server.core.quotas.create({ name: `gone${unique++}`, concurrentExecutions: 0, cores: 0, memoryBytes: 0, runtimeLimitHours: 0 }),

@@ -1,0 +1,219 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalidInput } from '../../core/errors.js';
+import { isRecordState, type RecordState } from '../../core/job-record.js';
+import type { Core } from '../../gantry.js';
+import type { OmitTagged, RecordFilter } from '../../services/monitoring/record-service.js';
+import { adminRoute, principalOf, userRoute } from '../auth/route-auth.js';
+import { deleteJob, editMeta, editMetaByRequest, parseBody, startJobRecord, stopJob, tagList } from './payloads.js';
+import { cockpitJob } from './render.js';
+
+type IdParams = { Params: { id: string } };
+
+/** cc-backend's wording for a path id that is not an integer. */
+function pathInteger(text: string, name: string): number {
+  if (!/^-?\d{1,15}$/.test(text)) throw invalidInput(`integer expected in path for ${name}: strconv.ParseInt: parsing "${text}": invalid syntax`);
+  return Number(text);
+}
+
+function integerParam(name: string, value: string): number {
+  if (!/^-?\d{1,15}$/.test(value)) throw invalidInput(`invalid query parameter value: ${name}`);
+  return Number(value);
+}
+
+/** Every value of a query parameter (repeated ones as Fastify gives them). */
+function values(raw: unknown): string[] {
+  if (raw === undefined) return [];
+  return (Array.isArray(raw) ? raw : [raw]).map(String);
+}
+
+interface ListQuery {
+  filter: RecordFilter;
+  page: number;
+  itemsPerPage: number;
+  withMetadata: boolean;
+}
+
+/**
+ * The job list's query, in cc-backend's spellings (`start-time=<from>-<to>`,
+ * `items-per-page`, `with-metadata`, repeated `state`) and the page's
+ * (`startTime[from]`, `items_per_page`, `numNodes[from]`, `user`), and Gantry's
+ * `jobId`. Any other parameter is 400 `invalid query parameter: <key>`.
+ */
+function listQuery(query: Record<string, unknown>): ListQuery {
+  const result: ListQuery = { filter: {}, page: 1, itemsPerPage: 25, withMetadata: false };
+  for (const [key, raw] of Object.entries(query)) {
+    const all = values(raw);
+    const first = all[0]!;
+    switch (key) {
+      case 'state': {
+        const states: RecordState[] = [];
+        for (const state of all.flatMap((value) => value.split(','))) {
+          if (!isRecordState(state)) throw invalidInput('invalid query parameter value: state');
+          states.push(state);
+        }
+        result.filter.states = states;
+        break;
+      }
+      case 'cluster':
+        result.filter.cluster = first;
+        break;
+      case 'user':
+        result.filter.user = first;
+        break;
+      case 'project':
+        result.filter.project = first;
+        break;
+      case 'jobId':
+        result.filter.batchJobId = integerParam(key, first);
+        break;
+      case 'start-time': {
+        const match = /^(\d+)-(\d+)$/.exec(first);
+        if (!match) throw invalidInput('invalid query parameter value: startTime');
+        result.filter.startFrom = Number(match[1]);
+        result.filter.startTo = Number(match[2]);
+        break;
+      }
+      case 'startTime[from]':
+        result.filter.startFrom = integerParam(key, first);
+        break;
+      case 'startTime[to]':
+        result.filter.startTo = integerParam(key, first);
+        break;
+      case 'numNodes[from]':
+        result.filter.numNodesFrom = integerParam(key, first);
+        break;
+      case 'numNodes[to]':
+        result.filter.numNodesTo = integerParam(key, first);
+        break;
+      case 'page':
+        result.page = integerParam(key, first);
+        if (result.page < 1) throw invalidInput('page must be >= 1');
+        break;
+      case 'items-per-page':
+      case 'items_per_page':
+        result.itemsPerPage = integerParam(key, first);
+        if (result.itemsPerPage < 1) throw invalidInput('items-per-page must be >= 1');
+        break;
+      case 'with-metadata':
+        // cc-backend only looks for the key: `with-metadata=false` asks for metadata too.
+        result.withMetadata = true;
+        break;
+      default:
+        throw invalidInput(`invalid query parameter: ${key}`);
+    }
+  }
+  return result;
+}
+
+/** ClusterCockpit's job routes under /api (admins and API users) and /userapi (a user's own jobs). See docs/cockpit.md. */
+export function registerJobRoutes(app: FastifyInstance, core: Core): void {
+  const records = core.records;
+  const asApi = adminRoute('cockpit', ['admin', 'api']);
+  const asUser = userRoute('cockpit');
+
+  const start = async (request: FastifyRequest, reply: FastifyReply) => {
+    const record = await records.start(startJobRecord(request.body), principalOf(request));
+    // cc-backend answers {"msg": "success"}; the page shows {"id": n}: both.
+    return reply.status(201).send({ msg: 'success', id: record.id });
+  };
+  app.post('/api/jobs/start_job/', asApi, start);
+  app.put('/api/jobs/start_job/', asApi, start);
+
+  const stopByRequest = async (request: FastifyRequest) => {
+    const body = parseBody(request.body, stopJob);
+    if (body.jobId === undefined) throw invalidInput("the field 'jobId' is required");
+    const record = await records.findByRequest(body.jobId, body.cluster, body.startTime);
+    const stopped = await records.stop(record, { state: body.jobState, stopTime: body.stopTime });
+    return cockpitJob(stopped, (await records.view(stopped.id, principalOf(request), false)).tags);
+  };
+  app.post('/api/jobs/stop_job/', asApi, stopByRequest);
+  app.put('/api/jobs/stop_job/', asApi, stopByRequest);
+
+  // The page's form: the job by its database id.
+  const stopById = async (request: FastifyRequest<IdParams>) => {
+    const body = parseBody(request.body, stopJob);
+    const record = await records.get(pathInteger(request.params.id, 'id'));
+    const stopped = await records.stop(record, { state: body.jobState, stopTime: body.stopTime });
+    return cockpitJob(stopped, (await records.view(stopped.id, principalOf(request), false)).tags);
+  };
+  app.post<IdParams>('/api/jobs/stop_job/:id', asApi, stopById);
+  app.put<IdParams>('/api/jobs/stop_job/:id', asApi, stopById);
+
+  const list = (ownOnly: boolean) => async (request: FastifyRequest) => {
+    const actor = principalOf(request);
+    const query = listQuery(request.query as Record<string, unknown>);
+    const filter = ownOnly ? { ...query.filter, user: actor.username } : query.filter;
+    const views = await records.list(filter, { page: query.page, itemsPerPage: query.itemsPerPage }, actor);
+    return { jobs: views.map((view) => cockpitJob(view.record, view.tags, { metaData: query.withMetadata })), items: query.itemsPerPage, page: query.page };
+  };
+  app.get('/api/jobs/', asApi, list(false));
+  app.get('/userapi/jobs/', asUser, list(true));
+
+  // GET: the job and its metric data; POST: the same, for the metrics named in the body.
+  const one = (ownOnly: boolean) => async (request: FastifyRequest<IdParams>) => {
+    const view = await records.view(pathInteger(request.params.id, 'id'), principalOf(request), ownOnly);
+    return { meta: cockpitJob(view.record, view.tags), data: [] };
+  };
+  app.get<IdParams>('/api/jobs/:id', asApi, one(false));
+  app.post<IdParams>('/api/jobs/:id', asApi, one(false));
+  app.get<IdParams>('/userapi/jobs/:id', asUser, one(true));
+  app.post<IdParams>('/userapi/jobs/:id', asUser, one(true));
+
+  const tag = async (request: FastifyRequest<IdParams>) => {
+    const actor = principalOf(request);
+    const record = await records.get(pathInteger(request.params.id, 'id'));
+    const view = await records.tag(record, parseBody(request.body, tagList, 'decoding request failed'), actor);
+    return cockpitJob(view.record, view.tags);
+  };
+  app.post<IdParams>('/api/jobs/tag_job/:id', asApi, tag);
+  app.patch<IdParams>('/api/jobs/tag_job/:id', asApi, tag);
+  app.delete<IdParams>('/api/jobs/tag_job/:id', asApi, async (request) => {
+    const actor = principalOf(request);
+    const record = await records.get(pathInteger(request.params.id, 'id'));
+    const view = await records.untag(record, parseBody(request.body, tagList, 'decoding request failed'), actor);
+    return cockpitJob(view.record, view.tags);
+  });
+
+  app.delete('/api/tags/', asApi, async (request, reply) => {
+    const tags = parseBody(request.body, tagList, 'decoding request failed');
+    const removed = await records.removeTags(tags);
+    return reply.type('text/plain; charset=utf-8').send(`Deleted Tags from DB: ${removed} successfull of ${tags.length} requested\n`);
+  });
+
+  const meta = async (request: FastifyRequest<IdParams>) => {
+    const { key, value } = parseBody(request.body, editMeta, 'decoding request failed');
+    const record = await records.get(pathInteger(request.params.id, 'id'));
+    const edited = await records.editMeta(record, key, value);
+    return cockpitJob(edited, (await records.view(edited.id, principalOf(request), false)).tags);
+  };
+  app.patch<IdParams>('/api/jobs/edit_meta/:id', asApi, meta);
+  app.post<IdParams>('/api/jobs/edit_meta/:id', asApi, meta);
+  app.patch('/api/jobs/edit_meta/', asApi, async (request) => {
+    const body = parseBody(request.body, editMetaByRequest);
+    if (body.jobId === undefined) throw invalidInput("the field 'jobId' is required");
+    let record = await records.findByRequest(body.jobId, body.cluster, body.startTime);
+    for (const { key, value } of body.payload) record = await records.editMeta(record, key, value);
+    return cockpitJob(record, (await records.view(record.id, principalOf(request), false)).tags);
+  });
+
+  app.delete('/api/jobs/delete_job/', asApi, async (request) => {
+    const body = parseBody(request.body, deleteJob);
+    if (body.jobId === undefined) throw invalidInput("the field 'jobId' is required");
+    const record = await records.findByRequest(body.jobId, body.cluster, body.startTime);
+    await records.delete(record);
+    return { msg: `Successfully deleted job ${record.id}` };
+  });
+  app.delete<IdParams>('/api/jobs/delete_job/:id', asApi, async (request) => {
+    const record = await records.get(pathInteger(request.params.id, 'id'));
+    await records.delete(record);
+    return { msg: `Successfully deleted job ${record.id}` };
+  });
+  app.delete<{ Params: { ts: string } }>('/api/jobs/delete_job_before/:ts', asApi, async (request) => {
+    const ts = pathInteger(request.params.ts, 'ts');
+    const omit = (request.query as Record<string, unknown>)['omit-tagged'];
+    const omitTagged = omit === undefined ? 'none' : String(omit);
+    if (!['none', 'all', 'user'].includes(omitTagged)) throw invalidInput('omit-tagged must be one of: none, all, user');
+    const count = await records.deleteBefore(ts, omitTagged as OmitTagged);
+    return { msg: `Successfully deleted ${count} jobs` };
+  });
+}
