@@ -21,6 +21,7 @@ import { AppRoleService } from './services/apps/app-role-service.js';
 import { PipelineEngine } from './services/pipeline/engine.js';
 import { TaskEventRouter } from './services/task-events.js';
 import { RecordService } from './services/monitoring/record-service.js';
+import { MetricService } from './services/monitoring/metric-service.js';
 import { clustersOf } from './services/monitoring/own-cluster.js';
 import { recoverAfterRestart } from './services/recovery.js';
 import { ScheduleService } from './services/schedule-service.js';
@@ -52,6 +53,8 @@ export interface Core {
   appRoles: AppRoleService;
   /** Job monitoring records (ClusterCockpit's jobs). */
   records: RecordService;
+  /** Metric time series of hosts and jobs. */
+  metrics: MetricService;
   nodes: NodeService;
   schedules: ScheduleService;
   gateway: WorkerGateway;
@@ -131,7 +134,9 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     wakeSchedulerAt: (time) => scheduler.wakeAt(time),
   });
   const jobs = new JobService(store, writer, engine, bus);
-  const records = new RecordService(store, writer, clustersOf(config));
+  const clusters = clustersOf(config);
+  const records = new RecordService(store, writer, clusters);
+  const metrics = new MetricService(store, clusters);
   const quotas = new QuotaService(store);
   const appRoles = new AppRoleService(store);
   const apps = new AppService(
@@ -210,5 +215,5 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     await store.close();
   };
 
-  return { config, store, bus, jobs, apps, quotas, appRoles, records, nodes, schedules, gateway, scheduler, counters, identity, exec: exec.exec, firstAdmin, worker, version: GANTRY_VERSION, stop };
+  return { config, store, bus, jobs, apps, quotas, appRoles, records, metrics, nodes, schedules, gateway, scheduler, counters, identity, exec: exec.exec, firstAdmin, worker, version: GANTRY_VERSION, stop };
 }

@@ -7,6 +7,7 @@ import * as m0003 from './migrations/0003-apps.js';
 import * as m0004 from './migrations/0004-quotas.js';
 import * as m0005 from './migrations/0005-app-roles.js';
 import * as m0006 from './migrations/0006-job-records.js';
+import * as m0007 from './migrations/0007-metric-samples.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> };
 
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0004-quotas': m0004,
   '0005-app-roles': m0005,
   '0006-job-records': m0006,
+  '0007-metric-samples': m0007,
 };
 
 class CodeMigrations implements MigrationProvider {

@@ -254,6 +254,17 @@ export interface JobTagLinkRow {
   tag_id: number;
 }
 
+export interface MetricSampleRow {
+  cluster: string;
+  host: string;
+  metric: string;
+  scope: string;
+  scope_id: string;
+  job_id: string | null;
+  ts: number;
+  value: number;
+}
+
 export interface Database {
   jobs: JobRow;
   tasks: TaskRow;
@@ -274,4 +285,5 @@ export interface Database {
   job_records: JobRecordRow;
   job_tags_catalog: JobTagRow;
   job_tag_links: JobTagLinkRow;
+  metric_samples: MetricSampleRow;
 }

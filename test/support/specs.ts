@@ -47,3 +47,19 @@ export function cockpitSchemaErrors(definition: string, value: unknown): string[
   if (!validate) throw new Error(`no definition ${definition} in clustercockpit-swagger.json`);
   return validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
+
+const SEEDS_DIR = resolve(here, '../../../shared/seeds');
+export const seedsAvailable = existsSync(SEEDS_DIR);
+
+/**
+ * A script from a seed page, as printed there: from the line after the one that
+ * starts with `heading` up to and including the first line that `last` matches.
+ */
+export function seedScript(page: string, heading: string, last: (line: string) => boolean): string {
+  const lines = readFileSync(join(SEEDS_DIR, page), 'utf8').split('\n');
+  const start = lines.findIndex((line) => line.startsWith(heading));
+  if (start < 0) throw new Error(`no "${heading}" in ${page}`);
+  const end = lines.findIndex((line, index) => index > start && last(line));
+  if (end < 0) throw new Error(`the script after "${heading}" in ${page} has no end`);
+  return `${lines.slice(start + 1, end + 1).join('\n')}\n`;
+}

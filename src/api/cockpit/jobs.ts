@@ -3,11 +3,14 @@ import { invalidInput } from '../../core/errors.js';
 import { isRecordState, type RecordState } from '../../core/job-record.js';
 import type { Core } from '../../gantry.js';
 import type { OmitTagged, RecordFilter } from '../../services/monitoring/record-service.js';
+import { parseLineProtocol } from './line-protocol.js';
 import { adminRoute, principalOf, userRoute } from '../auth/route-auth.js';
-import { deleteJob, editMeta, editMetaByRequest, parseBody, startJobRecord, stopJob, tagList } from './payloads.js';
-import { cockpitJob } from './render.js';
+import { deleteJob, editMeta, editMetaByRequest, metricNames, parseBody, startJobRecord, stopJob, tagList } from './payloads.js';
+import { cockpitJob, jobMetricWithName } from './render.js';
 
 type IdParams = { Params: { id: string } };
+
+const METRIC_SCOPES = new Set(['node', 'socket', 'memoryDomain', 'core', 'hwthread', 'accelerator']);
 
 /** cc-backend's wording for a path id that is not an integer. */
 function pathInteger(text: string, name: string): number {
@@ -149,15 +152,50 @@ export function registerJobRoutes(app: FastifyInstance, core: Core): void {
   app.get('/api/jobs/', asApi, list(false));
   app.get('/userapi/jobs/', asUser, list(true));
 
-  // GET: the job and its metric data; POST: the same, for the metrics named in the body.
+  // GET: the job and all its metric data; POST: the same, for the metrics named in the body.
   const one = (ownOnly: boolean) => async (request: FastifyRequest<IdParams>) => {
     const view = await records.view(pathInteger(request.params.id, 'id'), principalOf(request), ownOnly);
-    return { meta: cockpitJob(view.record, view.tags), data: [] };
+    let names: string[] | undefined;
+    if (request.method === 'POST' && request.body !== undefined && (request.body as Buffer).length > 0) names = parseBody(request.body, metricNames, 'decoding request failed');
+    const series = await core.metrics.jobMetrics(view.record, { metrics: names });
+    return { meta: cockpitJob(view.record, view.tags), data: series.map(jobMetricWithName) };
   };
   app.get<IdParams>('/api/jobs/:id', asApi, one(false));
   app.post<IdParams>('/api/jobs/:id', asApi, one(false));
   app.get<IdParams>('/userapi/jobs/:id', asUser, one(true));
   app.post<IdParams>('/userapi/jobs/:id', asUser, one(true));
+
+  // A job's metrics: cc-backend's {"data": {"jobMetrics": […]}} and the page's {"metrics": [{name, unit, series}]}.
+  const metrics = (ownOnly: boolean) => async (request: FastifyRequest<IdParams>) => {
+    const view = await records.view(pathInteger(request.params.id, 'id'), principalOf(request), ownOnly);
+    const query = request.query as Record<string, unknown>;
+    const unknown = Object.keys(query).filter((key) => key !== 'metric' && key !== 'scope');
+    if (unknown.length > 0) throw invalidInput(`invalid query parameter: ${unknown[0]}`);
+    const scopes = values(query.scope);
+    for (const scope of scopes) if (!METRIC_SCOPES.has(scope)) throw invalidInput(`unmarshaling scope failed: ${scope} is not a valid MetricScope`);
+    const series = await core.metrics.jobMetrics(view.record, { metrics: values(query.metric), scopes });
+    return {
+      data: { jobMetrics: series.map(jobMetricWithName) },
+      error: null,
+      metrics: series.map((one) => ({ name: one.name, scope: one.scope, unit: one.unit, timestep: one.timestep, series: one.series })),
+    };
+  };
+  app.get<IdParams>('/api/jobs/metrics/:id', asApi, metrics(false));
+  app.get<IdParams>('/userapi/jobs/metrics/:id', asUser, metrics(true));
+
+  // ClusterCockpit's metric store: samples in line protocol.
+  const write = async (request: FastifyRequest, reply: FastifyReply) => {
+    const query = request.query as Record<string, unknown>;
+    const text = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : typeof request.body === 'string' ? request.body : '';
+    const samples = parseLineProtocol(text, {
+      cluster: query.cluster === undefined ? undefined : String(query.cluster),
+      precision: query.precision === undefined ? undefined : String(query.precision),
+      now: Date.now(),
+    });
+    await core.metrics.ingest(samples);
+    return reply.status(200).type('text/plain; charset=utf-8').send('');
+  };
+  app.post('/api/write/', asApi, write);
 
   const tag = async (request: FastifyRequest<IdParams>) => {
     const actor = principalOf(request);

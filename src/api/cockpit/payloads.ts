@@ -77,6 +77,8 @@ export const stopJob = z
 
 export const tagList = z.array(tag);
 
+export const metricNames = z.array(z.string());
+
 export const editMeta = z.object({ key: z.string().min(1, 'key is required'), value: z.string() }).strict();
 
 export const editMetaByRequest = z

@@ -1,4 +1,5 @@
 import type { JobRecord, RecordTag } from '../../core/job-record.js';
+import type { JobMetricSeries } from '../../core/metrics.js';
 
 /** ClusterCockpit's schema.Job. `metaData` only when asked for (`with-metadata`), as its job list does. */
 export function cockpitJob(record: JobRecord, tags: readonly RecordTag[], options: { metaData: boolean } = { metaData: true }): Record<string, unknown> {
@@ -32,4 +33,9 @@ export function cockpitJob(record: JobRecord, tags: readonly RecordTag[], option
   if (record.energyFootprint !== null) job.energyFootprint = record.energyFootprint;
   if (options.metaData) job.metaData = record.metaData;
   return job;
+}
+
+/** ClusterCockpit's api.JobMetricWithName: a metric at one scope, its series per host. */
+export function jobMetricWithName(series: JobMetricSeries): Record<string, unknown> {
+  return { name: series.name, scope: series.scope, metric: { unit: series.unit, timestep: series.timestep, series: series.series } };
 }

@@ -181,6 +181,9 @@ function cockpitRoutes(): Record<string, RouteCase> {
     'GET /api/clusters/': { kind: 'cockpit-api', call: async () => ({ path: '/api/clusters/' }) },
     'GET /api/users/': { kind: 'admin', call: async () => ({ path: '/api/users/' }) },
     'GET /userapi/jobs/': { kind: 'any', call: async () => ({ path: '/userapi/jobs/' }) },
+    'GET /api/jobs/metrics/:id': { kind: 'cockpit-api', call: async (f) => ({ path: `/api/jobs/metrics/${f.aliceRecord}` }) },
+    'GET /userapi/jobs/metrics/:id': { kind: 'own-only', call: async (f) => ({ path: `/userapi/jobs/metrics/${f.aliceRecord}` }) },
+    'POST /api/write/': { kind: 'cockpit-api', call: async () => ({ path: '/api/write/', body: 'cpu_load,cluster=gantry,hostname=h1 value=1 1700000000', headers: { 'content-type': 'text/plain' } }) },
     'GET /userapi/jobs/:id': { kind: 'own-only', call: async (f) => ({ path: `/userapi/jobs/${f.aliceRecord}` }) },
     'POST /userapi/jobs/:id': { kind: 'own-only', call: async (f) => ({ path: `/userapi/jobs/${f.aliceRecord}`, ...body([]) }) },
   };

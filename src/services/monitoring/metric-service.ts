@@ -1,0 +1,98 @@
+import type { JobRecord } from '../../core/job-record.js';
+import type { HostSeries, JobMetricSeries, MetricSample } from '../../core/metrics.js';
+import type { Store } from '../../store/open.js';
+import * as metricsRepo from '../../store/metrics-repo.js';
+import type { ClusterInfo } from './clusters.js';
+
+/** Timestep of a metric its cluster does not describe. */
+const DEFAULT_TIMESTEP = 10;
+
+interface MetricConfig {
+  name: string;
+  unit?: { base: string; prefix?: string };
+  timestep?: number;
+}
+
+/**
+ * Metric time series: samples written by collectors (or Gantry's workers) per
+ * cluster, host and metric; a job's metrics are its hosts' samples during its
+ * run, put on its cluster's timestep with per-host statistics.
+ */
+export class MetricService {
+  constructor(
+    private readonly store: Store,
+    private readonly clusters: () => readonly ClusterInfo[],
+  ) {}
+
+  async ingest(samples: readonly MetricSample[]): Promise<number> {
+    await metricsRepo.insertSamples(this.store.db, samples);
+    return samples.length;
+  }
+
+  /** Removes samples older than `before` (seconds). */
+  removeBefore(before: number): Promise<number> {
+    return metricsRepo.removeBefore(this.store.db, before);
+  }
+
+  /** A job's metrics (all, or those named) at the scopes asked for (all when none), one series per host and scope id. */
+  async jobMetrics(record: JobRecord, options: { metrics?: readonly string[]; scopes?: readonly string[]; now?: number } = {}): Promise<JobMetricSeries[]> {
+    const end = record.state === 'running' ? Math.floor((options.now ?? Date.now()) / 1000) : record.startTime + record.duration;
+    const samples = await metricsRepo.samplesOf(this.store.db, {
+      cluster: record.cluster,
+      hosts: record.resources.map((resource) => resource.hostname),
+      metrics: options.metrics,
+      scopes: options.scopes,
+      from: record.startTime,
+      to: end,
+    });
+    const configs = new Map(((this.clusters().find((cluster) => cluster.name === record.cluster)?.metricConfig ?? []) as MetricConfig[]).map((config) => [config.name, config]));
+    // metric → scope → host\0id → samples
+    const grouped = new Map<string, Map<string, Map<string, metricsRepo.StoredSample[]>>>();
+    for (const sample of samples) {
+      let scopes = grouped.get(sample.metric);
+      if (!scopes) grouped.set(sample.metric, (scopes = new Map()));
+      let hosts = scopes.get(sample.scope);
+      if (!hosts) scopes.set(sample.scope, (hosts = new Map()));
+      const key = `${sample.host}\u0000${sample.scopeId}`;
+      let list = hosts.get(key);
+      if (!list) hosts.set(key, (list = []));
+      list.push(sample);
+    }
+    const out: JobMetricSeries[] = [];
+    const names = options.metrics && options.metrics.length > 0 ? options.metrics.filter((name) => grouped.has(name)) : [...grouped.keys()].sort();
+    for (const name of names) {
+      const config = configs.get(name);
+      const timestep = config?.timestep && config.timestep > 0 ? config.timestep : DEFAULT_TIMESTEP;
+      const points = Math.max(1, Math.floor((end - record.startTime) / timestep) + 1);
+      for (const [scope, hosts] of grouped.get(name)!) {
+        const series: HostSeries[] = [];
+        for (const [key, list] of hosts) {
+          const [hostname, id] = key.split('\u0000') as [string, string];
+          series.push({ hostname, ...(scope === 'node' ? {} : { id }), ...seriesOf(list, record.startTime, timestep, points) });
+        }
+        series.sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : (a.id ?? '') < (b.id ?? '') ? -1 : 1));
+        out.push({ name, scope, unit: config?.unit ?? { base: '' }, timestep, series });
+      }
+    }
+    return out;
+  }
+}
+
+/** Samples on a grid of `timestep` from `start`: the mean of each step's samples, null where it has none; and min/avg/max. */
+function seriesOf(samples: readonly metricsRepo.StoredSample[], start: number, timestep: number, points: number): Omit<HostSeries, 'hostname' | 'id'> {
+  const sums = new Float64Array(points);
+  const counts = new Uint32Array(points);
+  let min = Infinity;
+  let max = -Infinity;
+  let total = 0;
+  for (const sample of samples) {
+    const index = Math.min(points - 1, Math.max(0, Math.floor((sample.ts - start) / timestep)));
+    sums[index]! += sample.value;
+    counts[index]!++;
+    if (sample.value < min) min = sample.value;
+    if (sample.value > max) max = sample.value;
+    total += sample.value;
+  }
+  const data: Array<number | null> = Array.from({ length: points }, (_, index) => (counts[index]! > 0 ? sums[index]! / counts[index]! : null));
+  return { statistics: { min, avg: total / samples.length, max }, data };
+}
