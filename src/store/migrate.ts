@@ -8,6 +8,7 @@ import * as m0004 from './migrations/0004-quotas.js';
 import * as m0005 from './migrations/0005-app-roles.js';
 import * as m0006 from './migrations/0006-job-records.js';
 import * as m0007 from './migrations/0007-metric-samples.js';
+import * as m0008 from './migrations/0008-node-states.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> };
 
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0005-app-roles': m0005,
   '0006-job-records': m0006,
   '0007-metric-samples': m0007,
+  '0008-node-states': m0008,
 };
 
 class CodeMigrations implements MigrationProvider {

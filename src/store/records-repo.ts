@@ -149,6 +149,11 @@ export async function stoppedBefore(db: Db, before: number, omitTagged: 'none' |
   return (await query.execute()).map((row) => row.job_id);
 }
 
+export async function runningStartedBefore(db: Db, before: number): Promise<JobRecord[]> {
+  const rows = await db.selectFrom('job_records').selectAll().where('job_state', '=', 'running').where('start_time', '<', before).execute();
+  return rows.map(recordFromRow);
+}
+
 /** Removes records, their tag links and their jobs. */
 export async function remove(db: Db, jobIds: readonly string[]): Promise<void> {
   for (let i = 0; i < jobIds.length; i += 500) {

@@ -265,6 +265,18 @@ export interface MetricSampleRow {
   value: number;
 }
 
+export interface NodeStateRow {
+  cluster: string;
+  hostname: string;
+  state: string;
+  states: string;
+  cpus_allocated: number;
+  memory_allocated: number;
+  gpus_allocated: number;
+  jobs_running: number;
+  reported_at: number;
+}
+
 export interface Database {
   jobs: JobRow;
   tasks: TaskRow;
@@ -286,4 +298,5 @@ export interface Database {
   job_tags_catalog: JobTagRow;
   job_tag_links: JobTagLinkRow;
   metric_samples: MetricSampleRow;
+  node_states: NodeStateRow;
 }

@@ -5,7 +5,7 @@ import type { Core } from '../../gantry.js';
 import type { OmitTagged, RecordFilter } from '../../services/monitoring/record-service.js';
 import { parseLineProtocol } from './line-protocol.js';
 import { adminRoute, principalOf, userRoute } from '../auth/route-auth.js';
-import { deleteJob, editMeta, editMetaByRequest, metricNames, parseBody, startJobRecord, stopJob, tagList } from './payloads.js';
+import { deleteJob, editMeta, editMetaByRequest, metricNames, nodeStates, parseBody, startJobRecord, stopJob, tagList } from './payloads.js';
 import { cockpitJob, jobMetricWithName } from './render.js';
 
 type IdParams = { Params: { id: string } };
@@ -196,6 +196,34 @@ export function registerJobRoutes(app: FastifyInstance, core: Core): void {
     return reply.status(200).type('text/plain; charset=utf-8').send('');
   };
   app.post('/api/write/', asApi, write);
+
+  // The Slurm adapter's node states, per cluster.
+  const nodestate = async (request: FastifyRequest) => {
+    const body = parseBody(request.body, nodeStates);
+    await records.reportNodeStates(body.cluster, body.nodes);
+    return { msg: 'success' };
+  };
+  app.post('/api/nodestate/', asApi, nodestate);
+  app.put('/api/nodestate/', asApi, nodestate);
+
+  app.get('/api/jobs/used_nodes', asApi, async (request) => {
+    const query = request.query as Record<string, unknown>;
+    if (query.ts === undefined) throw invalidInput('missing required query parameter: ts');
+    const ts = String(query.ts);
+    if (!/^\d{1,12}$/.test(ts)) throw invalidInput(`invalid timestamp format: ${ts}`);
+    return { usedNodes: await records.usedNodes(Number(ts)) };
+  });
+
+  // Gantry's extension: a job's whole archive, as ClusterCockpit keeps it on disk (meta.json and data.json), to download.
+  app.get<IdParams>('/api/jobs/archive/:id', asApi, async (request, reply) => {
+    const view = await records.view(pathInteger(request.params.id, 'id'), principalOf(request), false);
+    const series = await core.metrics.jobMetrics(view.record);
+    const data: Record<string, Record<string, unknown>> = {};
+    for (const metric of series) (data[metric.name] ??= {})[metric.scope] = { unit: metric.unit, timestep: metric.timestep, series: metric.series };
+    const { record } = view;
+    void reply.header('content-disposition', `attachment; filename="job-${record.cluster}-${record.batchJobId}-${record.startTime}.json"`);
+    return { meta: cockpitJob(record, view.tags), data };
+  });
 
   const tag = async (request: FastifyRequest<IdParams>) => {
     const actor = principalOf(request);

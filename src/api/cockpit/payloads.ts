@@ -79,6 +79,24 @@ export const tagList = z.array(tag);
 
 export const metricNames = z.array(z.string());
 
+export const nodeStates = z
+  .object({
+    cluster: z.string().min(1, 'cluster is required'),
+    nodes: z.array(
+      z
+        .object({
+          hostname: z.string().min(1, 'a node needs its hostname'),
+          states: z.array(z.string()).default([]),
+          cpusAllocated: int.default(0),
+          memoryAllocated: int.default(0),
+          gpusAllocated: int.default(0),
+          jobsRunning: int.default(0),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
 export const editMeta = z.object({ key: z.string().min(1, 'key is required'), value: z.string() }).strict();
 
 export const editMetaByRequest = z

@@ -6,6 +6,8 @@ import type { ClusterInfo } from './clusters.js';
 
 /** Timestep of a metric its cluster does not describe. */
 const DEFAULT_TIMESTEP = 10;
+/** Most values of one series: a longer job's series are put on a coarser timestep (a multiple of its own). */
+const MAX_POINTS = 3_600;
 
 interface MetricConfig {
   name: string;
@@ -62,7 +64,8 @@ export class MetricService {
     const names = options.metrics && options.metrics.length > 0 ? options.metrics.filter((name) => grouped.has(name)) : [...grouped.keys()].sort();
     for (const name of names) {
       const config = configs.get(name);
-      const timestep = config?.timestep && config.timestep > 0 ? config.timestep : DEFAULT_TIMESTEP;
+      const base = config?.timestep && config.timestep > 0 ? config.timestep : DEFAULT_TIMESTEP;
+      const timestep = base * Math.max(1, Math.ceil((end - record.startTime) / base / MAX_POINTS));
       const points = Math.max(1, Math.floor((end - record.startTime) / timestep) + 1);
       for (const [scope, hosts] of grouped.get(name)!) {
         const series: HostSeries[] = [];

@@ -14,6 +14,7 @@ import { newId } from '../../core/ids.js';
 import type { Principal } from '../../core/identity.js';
 import type { JobState } from '../../core/states.js';
 import type { Store } from '../../store/open.js';
+import * as nodeStatesRepo from '../../store/node-states-repo.js';
 import * as recordsRepo from '../../store/records-repo.js';
 import type { Writer } from '../writer.js';
 import { hostListIncludes, type ClusterInfo } from './clusters.js';
@@ -211,6 +212,27 @@ export class RecordService {
     });
   }
 
+  /** A batch system's report of its nodes' states; the last one of each node is kept. */
+  async reportNodeStates(cluster: string, nodes: ReadonlyArray<Omit<nodeStatesRepo.NodeStateReport, 'cluster' | 'state' | 'reportedAt'>>, now = Date.now()): Promise<void> {
+    if (!this.clusters().some((candidate) => candidate.name === cluster)) throw invalidInput(`no such cluster: ${cluster}`);
+    await nodeStatesRepo.upsertMany(
+      this.store.db,
+      nodes.map((node) => ({ ...node, cluster, state: schedulerState(node.states), reportedAt: Math.floor(now / 1000) })),
+    );
+  }
+
+  nodeStates(cluster: string): Promise<nodeStatesRepo.NodeStateReport[]> {
+    return nodeStatesRepo.listOfCluster(this.store.db, cluster);
+  }
+
+  /** Hosts of running jobs that started before `before` (seconds), per cluster. */
+  async usedNodes(before: number): Promise<Record<string, string[]>> {
+    const running = await recordsRepo.runningStartedBefore(this.store.db, before);
+    const used: Record<string, Set<string>> = {};
+    for (const record of running) for (const resource of record.resources) (used[record.cluster] ??= new Set()).add(resource.hostname);
+    return Object.fromEntries(Object.entries(used).map(([cluster, hosts]) => [cluster, [...hosts].sort()]));
+  }
+
   // ---- tags and scopes ------------------------------------------------------
 
   /** `private` means the actor's own scope. */
@@ -251,4 +273,16 @@ function assignSubCluster(cluster: ClusterInfo, input: NewJobRecord): string {
   if (matched) return matched.name;
   if (cluster.subClusters.length === 1) return cluster.subClusters[0]!.name;
   throw invalidInput(`no subcluster of cluster ${cluster.name} holds host ${host ?? '(none)'}`);
+}
+
+/** One state from a node's state words, as cc-backend reads them. */
+function schedulerState(states: readonly string[]): string {
+  const set = new Set(states.map((state) => state.toLowerCase()));
+  if (set.has('allocated')) return 'allocated';
+  if (set.has('reserved')) return 'reserved';
+  if (set.has('idle') && set.has('down')) return 'down';
+  if (set.has('idle')) return 'idle';
+  if (set.has('down')) return 'down';
+  if (set.has('mixed')) return 'mixed';
+  return 'unknown';
 }

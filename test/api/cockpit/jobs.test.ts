@@ -114,6 +114,35 @@ describe.each(STORES)('ClusterCockpit job records (%s)', (store) => {
     expect((await call('POST', '/api/jobs/stop_job/', stop, headers)).status).toBe(422);
   });
 
+  it('keeps the node states the adapter reports, per cluster, and lists the nodes running jobs', async () => {
+    const report = { cluster: 'fritz', nodes: [{ hostname: 'f0101', states: ['ALLOCATED'], cpusAllocated: 72, memoryAllocated: 256000, gpusAllocated: 0, jobsRunning: 1 }, { hostname: 'f0102', states: ['idle'] }] };
+    const answer = await call('POST', '/api/nodestate/', report);
+    expect(answer.status).toBe(200);
+    valid('api.DefaultAPIResponse', answer.body);
+    expect((await call('PUT', '/api/nodestate/', report)).status).toBe(200);
+    const states = await t.server.core.records.nodeStates('fritz');
+    expect(states.map((node) => [node.hostname, node.state, node.cpusAllocated])).toEqual([['f0101', 'allocated', 72], ['f0102', 'idle', 0]]);
+    expect((await call('POST', '/api/nodestate/', { cluster: 'nowhere', nodes: [] })).status).toBe(400);
+
+    await call('POST', '/api/jobs/start_job/', startPayload({ jobId: 6001, startTime: 1_760_000_000, resources: [{ hostname: 'f0301' }, { hostname: 'f0302' }] }));
+    const used = await call('GET', '/api/jobs/used_nodes?ts=1760000001');
+    expect(used.body.usedNodes.fritz).toEqual(expect.arrayContaining(['f0301', 'f0302']));
+    valid('api.GetUsedNodesAPIResponse', used.body);
+    expect((await call('GET', '/api/jobs/used_nodes')).status).toBe(400);
+  });
+
+  it('hands out a job\'s whole archive, its metadata and metric data, to download', async () => {
+    const id = (await call('POST', '/api/jobs/start_job/', startPayload({ jobId: 6101, startTime: 1_765_000_000, metaData: { jobName: 'archived' } }))).body.id as number;
+    await fetch(`${t.url}/api/write/`, { method: 'POST', headers: api, body: 'cpu_load,cluster=fritz,hostname=f0101 value=3 1765000000\ncpu_load,cluster=fritz,hostname=f0101 value=5 1765000010' });
+    await call('POST', '/api/jobs/stop_job/', { jobId: 6101, cluster: 'fritz', jobState: 'completed', stopTime: 1_765_000_020 });
+    const archive = await fetch(`${t.url}/api/jobs/archive/${id}`, { headers: api });
+    expect(archive.status).toBe(200);
+    expect(archive.headers.get('content-disposition')).toBe('attachment; filename="job-fritz-6101-1765000000.json"');
+    const body = (await archive.json()) as any;
+    expect(body.meta).toMatchObject({ id, jobId: 6101, metaData: { jobName: 'archived' } });
+    expect(body.data.cpu_load.node.series[0]).toMatchObject({ hostname: 'f0101', statistics: { min: 3, avg: 4, max: 5 } });
+  });
+
   it.skipIf(!specsAvailable)('accepts ClusterCockpit\'s own example start and stop payloads', async () => {
     const startExample = JSON.parse(readSpec('clustercockpit-schemas/example-startJobPayload.json')) as Record<string, unknown>;
     const stopExample = JSON.parse(readSpec('clustercockpit-schemas/example-stopJobPayload.json')) as Record<string, unknown>;
@@ -151,7 +180,8 @@ describe.each(STORES)('ClusterCockpit job records (%s)', (store) => {
   });
 
   it('reads one job with its metric data, and scopes the user API to the caller\'s own jobs', async () => {
-    const mine = (await call('POST', '/api/jobs/start_job/', startPayload({ jobId: 3001, user: 'alice', startTime: 1_730_000_000 }))).body.id as number;
+    const hosts = [{ hostname: 'f0401' }, { hostname: 'f0402' }];
+    const mine = (await call('POST', '/api/jobs/start_job/', startPayload({ jobId: 3001, user: 'alice', startTime: 1_730_000_000, resources: hosts }))).body.id as number;
     const theirs = (await call('POST', '/api/jobs/start_job/', startPayload({ jobId: 3002, user: 'dave', startTime: 1_730_000_000 }))).body.id as number;
     const one = await call('GET', `/api/jobs/${mine}`);
     expect(one.status).toBe(200);
