@@ -22,6 +22,8 @@ import { PipelineEngine } from './services/pipeline/engine.js';
 import { TaskEventRouter } from './services/task-events.js';
 import { RecordService } from './services/monitoring/record-service.js';
 import { MetricService } from './services/monitoring/metric-service.js';
+import { RecordProjector } from './services/monitoring/record-projector.js';
+import { usageRecorder } from './services/monitoring/usage-recorder.js';
 import { clustersOf } from './services/monitoring/own-cluster.js';
 import { recoverAfterRestart } from './services/recovery.js';
 import { ScheduleService } from './services/schedule-service.js';
@@ -137,6 +139,13 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   const clusters = clustersOf(config);
   const records = new RecordService(store, writer, clusters);
   const metrics = new MetricService(store, clusters);
+  gateway.onUsage(usageRecorder(store, metrics, config.cockpit.clusterName));
+  const projector = new RecordProjector(store, metrics, {
+    cluster: config.cockpit.clusterName,
+    everyMs: 2_000,
+    retentionSeconds: config.cockpit.metricRetentionDays * 86_400,
+    onError: (error) => logger.error({ err: error, component: 'records' }, 'recording Gantry jobs for monitoring failed'),
+  });
   const quotas = new QuotaService(store);
   const appRoles = new AppRoleService(store);
   const apps = new AppService(
@@ -164,6 +173,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   webhooks.start();
   scheduler.start();
   appScheduler.start();
+  projector.start(bus);
   apps.start(60_000);
   nodes.start(Math.max(1_000, Math.floor(config.scheduler.nodeTimeoutMs / 3)));
   schedules.start();
@@ -192,6 +202,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
         labels: {},
       },
       heartbeatMs: config.worker.heartbeatMs,
+      sampleMs: config.worker.sampleMs,
       // The in-process link applies each call's reports in call order, so batches may overlap
       // on PostgreSQL's several connections. SQLite has one writer: overlapping batches would
       // only queue for it, while one at a time lets reports pile into larger batches.
@@ -204,6 +215,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   const stop = async (): Promise<void> => {
     await scheduler.stop();
     await appScheduler.stop();
+    await projector.stop();
     apps.stop();
     await worker?.stop(config.shutdown.graceMs);
     await runtime?.stop();

@@ -61,6 +61,8 @@ export const configSchema = z
         maxTasks: z.number().int().positive().default(8),
         /** Milliseconds between heartbeats (with cpu percent). */
         heartbeatMs: z.number().int().positive().default(10_000),
+        /** Milliseconds between samples of each running task's cpu load and memory (its metrics); 0: none. */
+        sampleMs: z.number().int().nonnegative().default(10_000),
       })
       .strict()
       .prefault({}),
@@ -134,6 +136,8 @@ export const configSchema = z
       .object({
         /** The name this installation has as a ClusterCockpit cluster (its own jobs' cluster). */
         clusterName: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a cluster name is 1 to 64 letters, digits and . _ -').default('gantry'),
+        /** Metric samples older than this many days are removed (0: kept for ever). */
+        metricRetentionDays: z.number().nonnegative().default(30),
         /**
          * The other clusters whose jobs are recorded here, as ClusterCockpit's cluster
          * documents (cluster.schema.json): `name`, `metricConfig`, `subClusters` with

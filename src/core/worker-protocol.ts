@@ -33,6 +33,8 @@ export type TaskReport = { taskId: string; jobId: string; attempt: number; at: n
   | { type: 'started'; backendId: string; endpoints?: RunEndpoints }
   | { type: 'log'; contents: string }
   | { type: 'progress'; percent: number }
+  /** What the attempt used over the last sampling interval: cpu load (cores busy) and memory now. */
+  | { type: 'usage'; cpuLoad: number; memoryBytes: number }
   | { type: 'finished'; outcome: RunOutcome }
 );
 

@@ -19,6 +19,14 @@ export interface RunRequest extends RunSpec {
 
 export type StreamName = 'stdout' | 'stderr';
 
+export interface TaskUsage {
+  taskId: string;
+  attempt: number;
+  /** Cpu time its processes have used so far, in seconds. */
+  cpuSeconds: number;
+  memoryBytes: number;
+}
+
 export interface RunHooks {
   /** Called once the first step's process exists (the task is running). */
   onStarted(info: { backendId: string; endpoints?: RunEndpoints }): void;
@@ -38,6 +46,8 @@ export interface Runtime {
    * own failure: that is an outcome.
    */
   run(request: RunRequest, hooks: RunHooks, signal: AbortSignal): Promise<RunOutcome>;
+  /** What each running task attempt uses now, where the runtime can tell (cpu time so far, memory now). */
+  usage?(): TaskUsage[];
   /** Kills everything still running and releases host resources. */
   stop(): Promise<void>;
 }

@@ -18,6 +18,8 @@ import type { Writer } from './writer.js';
 
 const IN_FLIGHT: readonly TaskState[] = ['scheduled', 'running', 'stopping'];
 
+export type UsageReport = Extract<TaskReport, { type: 'usage' }>;
+
 function withoutNul(text: string): string {
   return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
 }
@@ -44,6 +46,13 @@ export class WorkerGateway implements WorkerLink, TaskSource {
     /** Told about a job's reports that could not be applied (they fail its tasks instead). */
     private readonly onReportRejected: (error: unknown, jobId: string) => void = () => undefined,
   ) {}
+
+  private usageSink: (nodeId: string, reports: readonly UsageReport[]) => Promise<void> = async () => undefined;
+
+  /** Where the tasks' usage samples go (the metric store). */
+  onUsage(sink: (nodeId: string, reports: readonly UsageReport[]) => Promise<void>): void {
+    this.usageSink = sink;
+  }
 
   attachScheduler(scheduler: Scheduler): void {
     this.scheduler = scheduler;
@@ -94,7 +103,11 @@ export class WorkerGateway implements WorkerLink, TaskSource {
     return this.inboxOf(nodeId).take(options.waitMs, options.signal);
   }
 
-  async report(nodeId: string, reports: TaskReport[]): Promise<void> {
+  async report(nodeId: string, all: TaskReport[]): Promise<void> {
+    // What tasks use goes to the metrics, not through the engine.
+    const usage = all.filter((report): report is UsageReport => report.type === 'usage');
+    const reports = usage.length === 0 ? all : all.filter((report) => report.type !== 'usage');
+    if (usage.length > 0) await this.usageSink(nodeId, usage);
     if (reports.length === 0) return;
     // A finished attempt no longer takes a slot on its node, whether or not its report is
     // written yet: placing the next tasks overlaps writing these reports.
@@ -159,7 +172,7 @@ export class WorkerGateway implements WorkerLink, TaskSource {
       if (task.attempt !== report.attempt || task.nodeId !== nodeId) continue;
       if (report.type === 'started') await this.engine.taskStarted(uow, fx, task, { backendId: report.backendId, endpoints: report.endpoints }, report.at);
       else if (report.type === 'progress') await this.engine.taskProgress(uow, fx, task, report.percent);
-      else await this.applyFinished(uow, fx, task, report);
+      else if (report.type === 'finished') await this.applyFinished(uow, fx, task, report);
     }
     this.appendLogs(uow, fx, logs);
   }

@@ -104,6 +104,8 @@ export async function deleteJobWithTasks(db: Db, jobId: string): Promise<void> {
   await db.deleteFrom('task_logs').where('job_id', '=', jobId).execute();
   await db.deleteFrom('tasks').where('job_id', '=', jobId).execute();
   await db.deleteFrom('app_services').where('job_id', '=', jobId).execute();
+  await db.deleteFrom('job_tag_links').where('job_id', '=', jobId).execute();
+  await db.deleteFrom('job_records').where('job_id', '=', jobId).execute();
   await db.deleteFrom('jobs').where('id', '=', jobId).execute();
 }
 

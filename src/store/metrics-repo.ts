@@ -64,6 +64,20 @@ export async function samplesOf(db: Db, query: SampleQuery): Promise<StoredSampl
   return rows.map((row) => ({ host: row.host, metric: row.metric, scope: row.scope, scopeId: row.scope_id, ts: Number(row.ts), value: Number(row.value) }));
 }
 
+/** A Gantry job's own samples (what its tasks used), in time order. */
+export async function samplesOfJob(db: Db, jobId: string, query: Omit<SampleQuery, 'cluster' | 'hosts'>): Promise<StoredSample[]> {
+  let select = db
+    .selectFrom('metric_samples')
+    .select(['host', 'metric', 'scope', 'scope_id', 'ts', 'value'])
+    .where('job_id', '=', jobId)
+    .where('ts', '>=', query.from)
+    .where('ts', '<=', query.to);
+  if (query.metrics && query.metrics.length > 0) select = select.where('metric', 'in', query.metrics);
+  if (query.scopes && query.scopes.length > 0) select = select.where('scope', 'in', query.scopes);
+  const rows = await select.orderBy('ts').execute();
+  return rows.map((row) => ({ host: row.host, metric: row.metric, scope: row.scope, scopeId: row.scope_id, ts: Number(row.ts), value: Number(row.value) }));
+}
+
 /** Removes samples older than `before` (seconds); returns how many. */
 export async function removeBefore(db: Db, before: number): Promise<number> {
   const result = await db.deleteFrom('metric_samples').where('ts', '<', before).executeTakeFirst();

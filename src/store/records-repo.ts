@@ -1,7 +1,9 @@
 import { sql, type Selectable } from 'kysely';
 import type { JobRecord, RecordState, RecordTag } from '../core/job-record.js';
+import type { Job } from '../core/model.js';
 import type { Db } from './dialect.js';
-import type { JobRecordRow, JobTagRow } from './tables.js';
+import { jobFromRow } from './mappers.js';
+import type { JobRecordRow, JobRow, JobTagRow } from './tables.js';
 
 const json = <T>(text: string | null, fallback: T): T => (text === null ? fallback : (JSON.parse(text) as T));
 
@@ -213,4 +215,61 @@ export async function tagsOfJobs(db: Db, jobIds: readonly string[], scopes: read
     for (const row of rows) out.get(row.jobId)?.push({ id: Number(row.id), type: row.tag_type, name: row.tag_name, scope: row.tag_scope });
   }
   return out;
+}
+
+/**
+ * Gantry's own top-level jobs whose monitoring record is missing or behind:
+ * never recorded though started or ended, or recorded running though ended.
+ */
+export async function ownJobsToRecord(db: Db, limit: number): Promise<Array<{ job: Job; recorded: boolean }>> {
+  const rows = await db
+    .selectFrom('jobs')
+    .leftJoin('job_records', 'job_records.job_id', 'jobs.id')
+    .selectAll('jobs')
+    .select('job_records.job_state as recordState')
+    .where('jobs.kind', '!=', 'external')
+    .where('jobs.parent_job_id', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('job_records.job_id', 'is', null), eb.or([eb('jobs.state', 'in', ['running', 'completed', 'failed', 'cancelled'])])]),
+        eb.and([eb('job_records.job_state', '=', 'running'), eb('jobs.state', 'in', ['completed', 'failed', 'cancelled'])]),
+      ]),
+    )
+    .orderBy('jobs.num_id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => {
+    const { recordState, ...job } = row;
+    return { job: jobFromRow(job as Selectable<JobRow>), recorded: recordState !== null };
+  });
+}
+
+/** Hostnames of the nodes that ran tasks of these jobs, by job id. */
+export async function hostsOfJobs(db: Db, jobIds: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < jobIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('tasks')
+      .innerJoin('nodes', 'nodes.id', 'tasks.node_id')
+      .select(['tasks.job_id as jobId', 'nodes.hostname as hostname'])
+      .distinct()
+      .where('tasks.job_id', 'in', jobIds.slice(i, i + 500))
+      .execute();
+    for (const row of rows) {
+      const list = out.get(row.jobId) ?? [];
+      if (!list.includes(row.hostname)) list.push(row.hostname);
+      out.set(row.jobId, list);
+    }
+  }
+  return out;
+}
+
+/** Writes a record whole: inserts it, or replaces the stored one of its job. */
+export async function save(db: Db, record: JobRecord, exists: boolean): Promise<void> {
+  if (!exists) {
+    await insert(db, record);
+    return;
+  }
+  const { job_id: jobId, ...row } = recordToRow(record);
+  await db.updateTable('job_records').set(row).where('job_id', '=', jobId).execute();
 }

@@ -16,6 +16,8 @@ export interface WorkerOptions {
   registration: Omit<NodeRegistration, 'hostname'> & { hostname?: string };
   /** Milliseconds between heartbeats. */
   heartbeatMs: number;
+  /** Milliseconds between samples of what each running task uses (cpu, memory); 0: none. */
+  sampleMs?: number;
   /** Report batches in flight at once; more than 1 only for links that keep call order (in-process). */
   reportConcurrency?: number;
   logger: WorkerLogger;
@@ -38,6 +40,9 @@ export class Worker {
   private readonly receiving = new AbortController();
   private loop: Promise<void> | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private sampleTimer: NodeJS.Timeout | undefined;
+  /** Cpu seconds of each attempt at the last sample, and when it was taken. */
+  private readonly lastCpu = new Map<string, { cpuSeconds: number; at: number }>();
   private readonly cpu = new CpuSampler();
   private readonly reports: ReportBuffer;
 
@@ -59,6 +64,11 @@ export class Worker {
     this.nodeId = nodeId;
     this.heartbeatTimer = setInterval(() => void this.beat(), this.options.heartbeatMs);
     this.heartbeatTimer.unref();
+    const sampleMs = this.options.sampleMs ?? 0;
+    if (sampleMs > 0 && this.options.runtime.usage) {
+      this.sampleTimer = setInterval(() => this.sampleUsage(), sampleMs);
+      this.sampleTimer.unref();
+    }
     this.loop = this.receiveLoop();
   }
 
@@ -70,6 +80,7 @@ export class Worker {
     this.receiving.abort();
     await this.loop;
     clearInterval(this.heartbeatTimer);
+    clearInterval(this.sampleTimer);
     const all = Promise.all([...this.running.values()].map((task) => task.done));
     const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), graceMs).unref());
     if ((await Promise.race([all.then(() => 'done' as const), timer])) === 'late') {
@@ -94,6 +105,24 @@ export class Worker {
     } catch (error) {
       this.options.logger.warn({ err: error, nodeId: this.nodeId }, 'heartbeat failed');
     }
+  }
+
+  /** Reports each running task's cpu load since the last sample (cores busy) and its memory now. */
+  private sampleUsage(): void {
+    const now = Date.now();
+    const seen = new Set<string>();
+    for (const usage of this.options.runtime.usage?.() ?? []) {
+      const running = this.running.get(usage.taskId);
+      if (!running || running.assignment.attempt !== usage.attempt) continue;
+      const key = `${usage.taskId}:${usage.attempt}`;
+      seen.add(key);
+      const last = this.lastCpu.get(key);
+      this.lastCpu.set(key, { cpuSeconds: usage.cpuSeconds, at: now });
+      if (!last || now <= last.at) continue;
+      const cpuLoad = Math.max(0, (usage.cpuSeconds - last.cpuSeconds) / ((now - last.at) / 1000));
+      this.reports.add({ type: 'usage', taskId: usage.taskId, jobId: running.assignment.jobId, attempt: usage.attempt, cpuLoad, memoryBytes: usage.memoryBytes, at: now });
+    }
+    for (const key of this.lastCpu.keys()) if (!seen.has(key)) this.lastCpu.delete(key);
   }
 
   private async receiveLoop(): Promise<void> {

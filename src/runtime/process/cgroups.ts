@@ -60,6 +60,9 @@ export function cpuQuotaUs(cpus: number): number {
  * cgroups with the default limits may serve a later attempt (see `reuse`):
  * making and removing memory cgroups is costly for the kernel.
  */
+/** The kernel's clock ticks per second in /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
 export class TaskCgroup {
   /** OOM kills counted before the current attempt (a reused cgroup keeps its counter). */
   private oomBaseline = 0;
@@ -116,6 +119,31 @@ export class TaskCgroup {
     } catch {
       return [];
     }
+  }
+
+  /**
+   * What the attempt uses now: its memory (the memory cgroup's usage) and the
+   * cpu time its live processes have used (their utime + stime, in seconds).
+   */
+  usage(): { memoryBytes: number; cpuSeconds: number } {
+    let memoryBytes = 0;
+    try {
+      if (this.dirs.memory) memoryBytes = Number(readFileSync(join(this.dirs.memory, 'memory.usage_in_bytes'), 'utf8'));
+    } catch {
+      // gone meanwhile
+    }
+    let ticks = 0;
+    for (const pid of this.pids()) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // Fields after the command (which may hold spaces) start after the last ')'.
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return { memoryBytes: Number.isFinite(memoryBytes) ? memoryBytes : 0, cpuSeconds: ticks / CLOCK_TICKS };
   }
 
   /** SIGKILL to every process of the attempt (daemonised grandchildren included); returns how many were signalled. */

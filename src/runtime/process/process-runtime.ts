@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { GantryError } from '../../core/errors.js';
 import type { RunOutcome, RunStep } from '../../core/run-spec.js';
-import type { RunHooks, RunRequest, Runtime } from '../runtime.js';
+import type { RunHooks, RunRequest, Runtime, TaskUsage } from '../runtime.js';
 import { planAttempt, type AttemptPlan } from './attempt-plan.js';
 import { layOutSite, type AttemptSite } from './attempt-site.js';
 import { prepareCgroupParents, removeStaleCgroups, TaskCgroup, type CgroupLimits } from './cgroups.js';
@@ -69,6 +69,8 @@ export class ProcessRuntime implements Runtime {
   private readonly instance = ++instances;
   private stopped = false;
   private readonly networks: GroupNetworks;
+  /** Attempts running now with their cgroups, for `usage`. */
+  private readonly sites = new Map<string, { taskId: string; attempt: number; site: AttemptSite }>();
 
   constructor(options: ProcessRuntimeOptions) {
     this.options = resolveOptions(options);
@@ -145,6 +147,15 @@ export class ProcessRuntime implements Runtime {
     });
     this.attempts.set(name, { controller, done });
     return done;
+  }
+
+  usage(): TaskUsage[] {
+    const out: TaskUsage[] = [];
+    for (const { taskId, attempt, site } of this.sites.values()) {
+      if (!site.cgroup) continue;
+      out.push({ taskId, attempt, ...site.cgroup.usage() });
+    }
+    return out;
   }
 
   /** Runs a host command through the launcher, to its end (the group networks' `ip`). */
@@ -249,11 +260,13 @@ export class ProcessRuntime implements Runtime {
         membership = await this.networks.join(request.group);
       }
       site = await this.makeSite(name, request, plan);
+      this.sites.set(name, { taskId: request.taskId, attempt: request.attempt, site });
       return await this.runSteps(request, plan, site, budget, membership ? { ...hooks, onStarted: (info) => hooks.onStarted({ ...info, endpoints: membership!.endpoints }) } : hooks, signal, membership);
     } catch (error) {
       // A failure of the host (a file or cgroup that cannot be made), not of the task.
       return { end: 'error', exitCode: null, error: `cannot run the task: ${(error as Error).message}` };
     } finally {
+      this.sites.delete(name);
       if (site) await this.cleanUp(site);
       await membership?.release();
     }

@@ -1,6 +1,7 @@
 import type { JobRecord } from '../../core/job-record.js';
 import type { HostSeries, JobMetricSeries, MetricSample } from '../../core/metrics.js';
 import type { Store } from '../../store/open.js';
+import * as jobsRepo from '../../store/jobs-repo.js';
 import * as metricsRepo from '../../store/metrics-repo.js';
 import type { ClusterInfo } from './clusters.js';
 
@@ -39,14 +40,12 @@ export class MetricService {
   /** A job's metrics (all, or those named) at the scopes asked for (all when none), one series per host and scope id. */
   async jobMetrics(record: JobRecord, options: { metrics?: readonly string[]; scopes?: readonly string[]; now?: number } = {}): Promise<JobMetricSeries[]> {
     const end = record.state === 'running' ? Math.floor((options.now ?? Date.now()) / 1000) : record.startTime + record.duration;
-    const samples = await metricsRepo.samplesOf(this.store.db, {
-      cluster: record.cluster,
-      hosts: record.resources.map((resource) => resource.hostname),
-      metrics: options.metrics,
-      scopes: options.scopes,
-      from: record.startTime,
-      to: end,
-    });
+    const range = { metrics: options.metrics, scopes: options.scopes, from: record.startTime, to: end };
+    // Gantry's own jobs have samples of their own tasks; a batch system's, of the hosts it ran on.
+    const own = (await jobsRepo.get(this.store.db, record.jobRef))?.kind !== 'external';
+    const samples = own
+      ? await metricsRepo.samplesOfJob(this.store.db, record.jobRef, range)
+      : await metricsRepo.samplesOf(this.store.db, { ...range, cluster: record.cluster, hosts: record.resources.map((resource) => resource.hostname) });
     const configs = new Map(((this.clusters().find((cluster) => cluster.name === record.cluster)?.metricConfig ?? []) as MetricConfig[]).map((config) => [config.name, config]));
     // metric → scope → host\0id → samples
     const grouped = new Map<string, Map<string, Map<string, metricsRepo.StoredSample[]>>>();
