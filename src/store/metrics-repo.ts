@@ -1,42 +1,17 @@
-import type { MetricSample } from '../core/metrics.js';
+import { sql } from 'kysely';
 import type { Db } from './dialect.js';
 
-// SQLite limits bound parameters per statement; 8 columns × 100 rows stays below it.
-const INSERT_CHUNK = 100;
+/** Seconds one chunk of a series covers. */
+export const CHUNK_SECONDS = 3_600;
 
-/** Writes samples in set-based inserts, inside the caller's transaction when it has one. */
-export async function insertSamples(db: Db, samples: readonly MetricSample[]): Promise<void> {
-  if (samples.length === 0) return;
-  const write = async (trx: Db): Promise<void> => {
-    for (let i = 0; i < samples.length; i += INSERT_CHUNK) {
-      await trx
-        .insertInto('metric_samples')
-        .values(
-          samples.slice(i, i + INSERT_CHUNK).map((sample) => ({
-            cluster: sample.cluster,
-            host: sample.host,
-            metric: sample.metric,
-            scope: sample.scope,
-            scope_id: sample.scopeId,
-            job_id: sample.jobId,
-            ts: sample.ts,
-            value: sample.value,
-          })),
-        )
-        .execute();
-    }
-  };
-  await (db.isTransaction ? write(db) : db.transaction().execute(write));
-}
-
-export interface SampleQuery {
+/** One series: whose samples, of what. `jobId` '' for a collector's samples. */
+export interface SeriesKey {
   cluster: string;
-  hosts: readonly string[];
-  metrics?: readonly string[];
-  scopes?: readonly string[];
-  /** Inclusive bounds, seconds. */
-  from: number;
-  to: number;
+  host: string;
+  metric: string;
+  scope: string;
+  scopeId: string;
+  jobId: string;
 }
 
 export interface StoredSample {
@@ -48,38 +23,114 @@ export interface StoredSample {
   value: number;
 }
 
-/** A job's samples: of its hosts in its time (external jobs), in time order. */
-export async function samplesOf(db: Db, query: SampleQuery): Promise<StoredSample[]> {
+/** (time, value) pairs as float64, little-endian, in hex: 32 characters a pair, so chunks append by concatenation. */
+function pack(pairs: Float64Array): string {
+  return Buffer.from(pairs.buffer, pairs.byteOffset, pairs.byteLength).toString('hex');
+}
+
+function unpack(data: string): Float64Array {
+  const bytes = Buffer.from(data, 'hex');
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return new Float64Array(copy.buffer);
+}
+
+// SQLite limits bound parameters per statement; 9 columns × 100 rows stays below it.
+const UPSERT_CHUNK = 100;
+
+/**
+ * Appends samples to their chunks, many chunks a statement: a new chunk is
+ * inserted, an existing one gets the pairs appended to its data. `batches`
+ * must not name one chunk twice.
+ */
+export async function appendToChunks(db: Db, batches: ReadonlyArray<{ key: SeriesKey; chunkStart: number; pairs: Float64Array }>): Promise<void> {
+  if (batches.length === 0) return;
+  const write = async (trx: Db): Promise<void> => {
+    for (let i = 0; i < batches.length; i += UPSERT_CHUNK) {
+      await trx
+        .insertInto('metric_chunks')
+        .values(
+          batches.slice(i, i + UPSERT_CHUNK).map(({ key, chunkStart, pairs }) => ({
+            cluster: key.cluster,
+            host: key.host,
+            metric: key.metric,
+            scope: key.scope,
+            scope_id: key.scopeId,
+            job_id: key.jobId,
+            chunk_start: chunkStart,
+            samples: pairs.length / 2,
+            data: pack(pairs),
+          })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['cluster', 'host', 'metric', 'scope', 'scope_id', 'job_id', 'chunk_start']).doUpdateSet({
+            data: sql<string>`metric_chunks.data || excluded.data`,
+            samples: sql<number>`metric_chunks.samples + excluded.samples`,
+          }),
+        )
+        .execute();
+    }
+  };
+  await (db.isTransaction ? write(db) : db.transaction().execute(write));
+}
+
+export interface SampleQuery {
+  metrics?: readonly string[];
+  scopes?: readonly string[];
+  /** Inclusive bounds, seconds. */
+  from: number;
+  to: number;
+}
+
+/** Samples of the chunks a query selects, within its time bounds, in time order. */
+async function samplesFrom(
+  rows: ReadonlyArray<{ host: string; metric: string; scope: string; scope_id: string; data: unknown }>,
+  from: number,
+  to: number,
+): Promise<StoredSample[]> {
+  const out: StoredSample[] = [];
+  for (const row of rows) {
+    const pairs = unpack(row.data as string);
+    for (let i = 0; i < pairs.length; i += 2) {
+      const ts = pairs[i]!;
+      if (ts < from || ts > to) continue;
+      out.push({ host: row.host, metric: row.metric, scope: row.scope, scopeId: row.scope_id, ts, value: pairs[i + 1]! });
+    }
+  }
+  return out.sort((a, b) => a.ts - b.ts);
+}
+
+/** A batch system's job's samples: of its hosts on its cluster in its time. */
+export async function samplesOf(db: Db, query: SampleQuery & { cluster: string; hosts: readonly string[] }): Promise<StoredSample[]> {
   if (query.hosts.length === 0) return [];
   let select = db
-    .selectFrom('metric_samples')
-    .select(['host', 'metric', 'scope', 'scope_id', 'ts', 'value'])
+    .selectFrom('metric_chunks')
+    .select(['host', 'metric', 'scope', 'scope_id', 'data'])
     .where('cluster', '=', query.cluster)
     .where('host', 'in', query.hosts)
-    .where('ts', '>=', query.from)
-    .where('ts', '<=', query.to);
+    .where('job_id', '=', '')
+    .where('chunk_start', '>=', query.from - (query.from % CHUNK_SECONDS))
+    .where('chunk_start', '<=', query.to);
   if (query.metrics && query.metrics.length > 0) select = select.where('metric', 'in', query.metrics);
   if (query.scopes && query.scopes.length > 0) select = select.where('scope', 'in', query.scopes);
-  const rows = await select.orderBy('ts').execute();
-  return rows.map((row) => ({ host: row.host, metric: row.metric, scope: row.scope, scopeId: row.scope_id, ts: Number(row.ts), value: Number(row.value) }));
+  return samplesFrom(await select.execute(), query.from, query.to);
 }
 
-/** A Gantry job's own samples (what its tasks used), in time order. */
-export async function samplesOfJob(db: Db, jobId: string, query: Omit<SampleQuery, 'cluster' | 'hosts'>): Promise<StoredSample[]> {
+/** A Gantry job's own samples (what its tasks used). */
+export async function samplesOfJob(db: Db, jobId: string, query: SampleQuery): Promise<StoredSample[]> {
   let select = db
-    .selectFrom('metric_samples')
-    .select(['host', 'metric', 'scope', 'scope_id', 'ts', 'value'])
+    .selectFrom('metric_chunks')
+    .select(['host', 'metric', 'scope', 'scope_id', 'data'])
     .where('job_id', '=', jobId)
-    .where('ts', '>=', query.from)
-    .where('ts', '<=', query.to);
+    .where('chunk_start', '>=', query.from - (query.from % CHUNK_SECONDS))
+    .where('chunk_start', '<=', query.to);
   if (query.metrics && query.metrics.length > 0) select = select.where('metric', 'in', query.metrics);
   if (query.scopes && query.scopes.length > 0) select = select.where('scope', 'in', query.scopes);
-  const rows = await select.orderBy('ts').execute();
-  return rows.map((row) => ({ host: row.host, metric: row.metric, scope: row.scope, scopeId: row.scope_id, ts: Number(row.ts), value: Number(row.value) }));
+  return samplesFrom(await select.execute(), query.from, query.to);
 }
 
-/** Removes samples older than `before` (seconds); returns how many. */
+/** Removes the chunks that end before `before` (seconds); returns how many. */
 export async function removeBefore(db: Db, before: number): Promise<number> {
-  const result = await db.deleteFrom('metric_samples').where('ts', '<', before).executeTakeFirst();
+  const result = await db.deleteFrom('metric_chunks').where('chunk_start', '<', before - CHUNK_SECONDS).executeTakeFirst();
   return Number(result.numDeletedRows);
 }

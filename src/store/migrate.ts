@@ -9,6 +9,7 @@ import * as m0005 from './migrations/0005-app-roles.js';
 import * as m0006 from './migrations/0006-job-records.js';
 import * as m0007 from './migrations/0007-metric-samples.js';
 import * as m0008 from './migrations/0008-node-states.js';
+import * as m0009 from './migrations/0009-metric-chunks.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> };
 
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0006-job-records': m0006,
   '0007-metric-samples': m0007,
   '0008-node-states': m0008,
+  '0009-metric-chunks': m0009,
 };
 
 class CodeMigrations implements MigrationProvider {

@@ -254,15 +254,16 @@ export interface JobTagLinkRow {
   tag_id: number;
 }
 
-export interface MetricSampleRow {
+export interface MetricChunkRow {
   cluster: string;
   host: string;
   metric: string;
   scope: string;
   scope_id: string;
-  job_id: string | null;
-  ts: number;
-  value: number;
+  job_id: string;
+  chunk_start: number;
+  samples: number;
+  data: string;
 }
 
 export interface NodeStateRow {
@@ -297,6 +298,6 @@ export interface Database {
   job_records: JobRecordRow;
   job_tags_catalog: JobTagRow;
   job_tag_links: JobTagLinkRow;
-  metric_samples: MetricSampleRow;
+  metric_chunks: MetricChunkRow;
   node_states: NodeStateRow;
 }

@@ -10,6 +10,9 @@ import { cockpitJob, jobMetricWithName } from './render.js';
 
 type IdParams = { Params: { id: string } };
 
+/** Largest body of samples taken at once. */
+const WRITE_BODY_LIMIT = 64 * 1024 * 1024;
+
 const METRIC_SCOPES = new Set(['node', 'socket', 'memoryDomain', 'core', 'hwthread', 'accelerator']);
 
 /** cc-backend's wording for a path id that is not an integer. */
@@ -195,7 +198,8 @@ export function registerJobRoutes(app: FastifyInstance, core: Core): void {
     await core.metrics.ingest(samples);
     return reply.status(200).type('text/plain; charset=utf-8').send('');
   };
-  app.post('/api/write/', asApi, write);
+  // Collectors send samples in large bodies (cc-metric-collector batches them).
+  app.post('/api/write/', { ...asApi, bodyLimit: WRITE_BODY_LIMIT }, write);
 
   // The Slurm adapter's node states, per cluster.
   const nodestate = async (request: FastifyRequest) => {

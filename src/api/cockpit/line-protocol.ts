@@ -81,6 +81,8 @@ function guessDivisor(value: number): number {
 }
 
 function splitUnescaped(text: string, separator: string): string[] {
+  // Most lines have no escapes or quotes: a plain split.
+  if (!text.includes('\\') && !text.includes('"')) return text.split(separator).filter((part) => part !== '' || separator !== ' ');
   const out: string[] = [];
   let current = '';
   let quoted = false;
@@ -103,5 +105,6 @@ function splitUnescaped(text: string, separator: string): string[] {
 }
 
 function unescape(text: string): string {
+  if (!text.includes('\\')) return text;
   return text.replace(/\\([,= \\])/g, '$1');
 }

@@ -22,14 +22,55 @@ interface MetricConfig {
  * run, put on its cluster's timestep with per-host statistics.
  */
 export class MetricService {
+  /** Samples not yet written, per series and chunk: (time, value) pairs. */
+  private pending = new Map<string, { key: metricsRepo.SeriesKey; chunkStart: number; pairs: number[] }>();
+  /** The write of what `pending` holds, once it starts; writes run one after another. */
+  private nextWrite: Promise<void> | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly store: Store,
     private readonly clusters: () => readonly ClusterInfo[],
   ) {}
 
+  /**
+   * Adds samples to their series and resolves once they are written: samples of
+   * requests that arrive together are written together, each chunk touched
+   * once per write (group commit), so nothing is acknowledged that a crash
+   * could lose.
+   */
   async ingest(samples: readonly MetricSample[]): Promise<number> {
-    await metricsRepo.insertSamples(this.store.db, samples);
+    for (const sample of samples) {
+      const jobId = sample.jobId ?? '';
+      const chunkStart = sample.ts - (((sample.ts % metricsRepo.CHUNK_SECONDS) + metricsRepo.CHUNK_SECONDS) % metricsRepo.CHUNK_SECONDS);
+      const id = `${sample.cluster}\u0000${sample.host}\u0000${sample.metric}\u0000${sample.scope}\u0000${sample.scopeId}\u0000${jobId}\u0000${chunkStart}`;
+      let entry = this.pending.get(id);
+      if (!entry) {
+        entry = { key: { cluster: sample.cluster, host: sample.host, metric: sample.metric, scope: sample.scope, scopeId: sample.scopeId, jobId }, chunkStart, pairs: [] };
+        this.pending.set(id, entry);
+      }
+      entry.pairs.push(sample.ts, sample.value);
+    }
+    await this.flush();
     return samples.length;
+  }
+
+  /** Resolves once every sample added so far is written. */
+  flush(): Promise<void> {
+    if (this.pending.size === 0) return this.writing;
+    if (!this.nextWrite) {
+      this.nextWrite = this.writing.then(async () => {
+        const batch = this.pending;
+        this.pending = new Map();
+        this.nextWrite = undefined;
+        await metricsRepo.appendToChunks(
+          this.store.db,
+          [...batch.values()].map((entry) => ({ key: entry.key, chunkStart: entry.chunkStart, pairs: Float64Array.from(entry.pairs) })),
+        );
+      });
+      this.writing = this.nextWrite.catch(() => undefined);
+    }
+    return this.nextWrite;
   }
 
   /** Removes samples older than `before` (seconds). */
@@ -39,6 +80,7 @@ export class MetricService {
 
   /** A job's metrics (all, or those named) at the scopes asked for (all when none), one series per host and scope id. */
   async jobMetrics(record: JobRecord, options: { metrics?: readonly string[]; scopes?: readonly string[]; now?: number } = {}): Promise<JobMetricSeries[]> {
+    await this.flush();
     const end = record.state === 'running' ? Math.floor((options.now ?? Date.now()) / 1000) : record.startTime + record.duration;
     const range = { metrics: options.metrics, scopes: options.scopes, from: record.startTime, to: end };
     // Gantry's own jobs have samples of their own tasks; a batch system's, of the hosts it ran on.
