@@ -14,13 +14,13 @@ export interface SeriesKey {
   jobId: string;
 }
 
-export interface StoredSample {
+/** One chunk of one series as read: its (time, value) pairs, in the order they were written. */
+export interface StoredChunk {
   host: string;
   metric: string;
   scope: string;
   scopeId: string;
-  ts: number;
-  value: number;
+  pairs: Float64Array;
 }
 
 /** (time, value) pairs as float64, little-endian, in hex: 32 characters a pair, so chunks append by concatenation. */
@@ -82,26 +82,12 @@ export interface SampleQuery {
   to: number;
 }
 
-/** Samples of the chunks a query selects, within its time bounds, in time order. */
-async function samplesFrom(
-  rows: ReadonlyArray<{ host: string; metric: string; scope: string; scope_id: string; data: unknown }>,
-  from: number,
-  to: number,
-): Promise<StoredSample[]> {
-  const out: StoredSample[] = [];
-  for (const row of rows) {
-    const pairs = unpack(row.data as string);
-    for (let i = 0; i < pairs.length; i += 2) {
-      const ts = pairs[i]!;
-      if (ts < from || ts > to) continue;
-      out.push({ host: row.host, metric: row.metric, scope: row.scope, scopeId: row.scope_id, ts, value: pairs[i + 1]! });
-    }
-  }
-  return out.sort((a, b) => a.ts - b.ts);
+function chunksFrom(rows: ReadonlyArray<{ host: string; metric: string; scope: string; scope_id: string; data: unknown }>): StoredChunk[] {
+  return rows.map((row) => ({ host: row.host, metric: row.metric, scope: row.scope, scopeId: row.scope_id, pairs: unpack(row.data as string) }));
 }
 
-/** A batch system's job's samples: of its hosts on its cluster in its time. */
-export async function samplesOf(db: Db, query: SampleQuery & { cluster: string; hosts: readonly string[] }): Promise<StoredSample[]> {
+/** The chunks of a batch system's job: of its hosts on its cluster in its time (samples outside it are the caller's to drop). */
+export async function chunksOf(db: Db, query: SampleQuery & { cluster: string; hosts: readonly string[] }): Promise<StoredChunk[]> {
   if (query.hosts.length === 0) return [];
   let select = db
     .selectFrom('metric_chunks')
@@ -113,11 +99,11 @@ export async function samplesOf(db: Db, query: SampleQuery & { cluster: string; 
     .where('chunk_start', '<=', query.to);
   if (query.metrics && query.metrics.length > 0) select = select.where('metric', 'in', query.metrics);
   if (query.scopes && query.scopes.length > 0) select = select.where('scope', 'in', query.scopes);
-  return samplesFrom(await select.execute(), query.from, query.to);
+  return chunksFrom(await select.execute());
 }
 
-/** A Gantry job's own samples (what its tasks used). */
-export async function samplesOfJob(db: Db, jobId: string, query: SampleQuery): Promise<StoredSample[]> {
+/** The chunks of a Gantry job's own samples (what its tasks used). */
+export async function chunksOfJob(db: Db, jobId: string, query: SampleQuery): Promise<StoredChunk[]> {
   let select = db
     .selectFrom('metric_chunks')
     .select(['host', 'metric', 'scope', 'scope_id', 'data'])
@@ -126,7 +112,7 @@ export async function samplesOfJob(db: Db, jobId: string, query: SampleQuery): P
     .where('chunk_start', '<=', query.to);
   if (query.metrics && query.metrics.length > 0) select = select.where('metric', 'in', query.metrics);
   if (query.scopes && query.scopes.length > 0) select = select.where('scope', 'in', query.scopes);
-  return samplesFrom(await select.execute(), query.from, query.to);
+  return chunksFrom(await select.execute());
 }
 
 /** Removes the chunks that end before `before` (seconds); returns how many. */

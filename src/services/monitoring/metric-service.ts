@@ -82,61 +82,87 @@ export class MetricService {
   async jobMetrics(record: JobRecord, options: { metrics?: readonly string[]; scopes?: readonly string[]; now?: number } = {}): Promise<JobMetricSeries[]> {
     await this.flush();
     const end = record.state === 'running' ? Math.floor((options.now ?? Date.now()) / 1000) : record.startTime + record.duration;
+    const timesteps = new Map<string, number>();
     const range = { metrics: options.metrics, scopes: options.scopes, from: record.startTime, to: end };
     // Gantry's own jobs have samples of their own tasks; a batch system's, of the hosts it ran on.
     const own = (await jobsRepo.get(this.store.db, record.jobRef))?.kind !== 'external';
-    const samples = own
-      ? await metricsRepo.samplesOfJob(this.store.db, record.jobRef, range)
-      : await metricsRepo.samplesOf(this.store.db, { ...range, cluster: record.cluster, hosts: record.resources.map((resource) => resource.hostname) });
+    const chunks = own
+      ? await metricsRepo.chunksOfJob(this.store.db, record.jobRef, range)
+      : await metricsRepo.chunksOf(this.store.db, { ...range, cluster: record.cluster, hosts: record.resources.map((resource) => resource.hostname) });
     const configs = new Map(((this.clusters().find((cluster) => cluster.name === record.cluster)?.metricConfig ?? []) as MetricConfig[]).map((config) => [config.name, config]));
-    // metric → scope → host\0id → samples
-    const grouped = new Map<string, Map<string, Map<string, metricsRepo.StoredSample[]>>>();
-    for (const sample of samples) {
-      let scopes = grouped.get(sample.metric);
-      if (!scopes) grouped.set(sample.metric, (scopes = new Map()));
-      let hosts = scopes.get(sample.scope);
-      if (!hosts) scopes.set(sample.scope, (hosts = new Map()));
-      const key = `${sample.host}\u0000${sample.scopeId}`;
-      let list = hosts.get(key);
-      if (!list) hosts.set(key, (list = []));
-      list.push(sample);
+    // metric → scope → host\0id → grid
+    const grids = new Map<string, Map<string, Map<string, Grid>>>();
+    for (const chunk of chunks) {
+      let scopes = grids.get(chunk.metric);
+      if (!scopes) {
+        const config = configs.get(chunk.metric);
+        const base = config?.timestep && config.timestep > 0 ? config.timestep : DEFAULT_TIMESTEP;
+        grids.set(chunk.metric, (scopes = new Map()));
+        timesteps.set(chunk.metric, base * Math.max(1, Math.ceil((end - record.startTime) / base / MAX_POINTS)));
+      }
+      let hosts = scopes.get(chunk.scope);
+      if (!hosts) scopes.set(chunk.scope, (hosts = new Map()));
+      const key = `${chunk.host}\u0000${chunk.scopeId}`;
+      let grid = hosts.get(key);
+      if (!grid) hosts.set(key, (grid = newGrid(record.startTime, timesteps.get(chunk.metric)!, end)));
+      addToGrid(grid, chunk.pairs, record.startTime, end);
     }
     const out: JobMetricSeries[] = [];
-    const names = options.metrics && options.metrics.length > 0 ? options.metrics.filter((name) => grouped.has(name)) : [...grouped.keys()].sort();
+    const names = options.metrics && options.metrics.length > 0 ? options.metrics.filter((name) => grids.has(name)) : [...grids.keys()].sort();
     for (const name of names) {
       const config = configs.get(name);
-      const base = config?.timestep && config.timestep > 0 ? config.timestep : DEFAULT_TIMESTEP;
-      const timestep = base * Math.max(1, Math.ceil((end - record.startTime) / base / MAX_POINTS));
-      const points = Math.max(1, Math.floor((end - record.startTime) / timestep) + 1);
-      for (const [scope, hosts] of grouped.get(name)!) {
+      for (const [scope, hosts] of grids.get(name)!) {
         const series: HostSeries[] = [];
-        for (const [key, list] of hosts) {
+        for (const [key, grid] of hosts) {
+          if (grid.count === 0) continue;
           const [hostname, id] = key.split('\u0000') as [string, string];
-          series.push({ hostname, ...(scope === 'node' ? {} : { id }), ...seriesOf(list, record.startTime, timestep, points) });
+          series.push({ hostname, ...(scope === 'node' ? {} : { id }), ...seriesOfGrid(grid) });
         }
+        if (series.length === 0) continue;
         series.sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : (a.id ?? '') < (b.id ?? '') ? -1 : 1));
-        out.push({ name, scope, unit: config?.unit ?? { base: '' }, timestep, series });
+        out.push({ name, scope, unit: config?.unit ?? { base: '' }, timestep: timesteps.get(name)!, series });
       }
     }
     return out;
   }
 }
 
-/** Samples on a grid of `timestep` from `start`: the mean of each step's samples, null where it has none; and min/avg/max. */
-function seriesOf(samples: readonly metricsRepo.StoredSample[], start: number, timestep: number, points: number): Omit<HostSeries, 'hostname' | 'id'> {
-  const sums = new Float64Array(points);
-  const counts = new Uint32Array(points);
-  let min = Infinity;
-  let max = -Infinity;
-  let total = 0;
-  for (const sample of samples) {
-    const index = Math.min(points - 1, Math.max(0, Math.floor((sample.ts - start) / timestep)));
-    sums[index]! += sample.value;
-    counts[index]!++;
-    if (sample.value < min) min = sample.value;
-    if (sample.value > max) max = sample.value;
-    total += sample.value;
+interface Grid {
+  start: number;
+  timestep: number;
+  sums: Float64Array;
+  counts: Uint32Array;
+  min: number;
+  max: number;
+  total: number;
+  count: number;
+}
+
+function newGrid(start: number, timestep: number, end: number): Grid {
+  const points = Math.max(1, Math.floor((end - start) / timestep) + 1);
+  return { start, timestep, sums: new Float64Array(points), counts: new Uint32Array(points), min: Infinity, max: -Infinity, total: 0, count: 0 };
+}
+
+/** A chunk's pairs within [start, end] into the grid's steps. */
+function addToGrid(grid: Grid, pairs: Float64Array, start: number, end: number): void {
+  const last = grid.sums.length - 1;
+  for (let i = 0; i < pairs.length; i += 2) {
+    const ts = pairs[i]!;
+    if (ts < start || ts > end) continue;
+    const value = pairs[i + 1]!;
+    const index = Math.min(last, Math.floor((ts - grid.start) / grid.timestep));
+    grid.sums[index]! += value;
+    grid.counts[index]!++;
+    if (value < grid.min) grid.min = value;
+    if (value > grid.max) grid.max = value;
+    grid.total += value;
+    grid.count++;
   }
-  const data: Array<number | null> = Array.from({ length: points }, (_, index) => (counts[index]! > 0 ? sums[index]! / counts[index]! : null));
-  return { statistics: { min, avg: total / samples.length, max }, data };
+}
+
+/** The mean of each step's samples (null where it has none), and min/avg/max. */
+function seriesOfGrid(grid: Grid): Omit<HostSeries, 'hostname' | 'id'> {
+  const data: Array<number | null> = new Array(grid.sums.length);
+  for (let index = 0; index < grid.sums.length; index++) data[index] = grid.counts[index]! > 0 ? grid.sums[index]! / grid.counts[index]! : null;
+  return { statistics: { min: grid.min, avg: grid.total / grid.count, max: grid.max }, data };
 }
