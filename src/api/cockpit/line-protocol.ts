@@ -23,38 +23,59 @@ export function parseLineProtocol(text: string, options: { cluster?: string; pre
     const keys = splitUnescaped(series, ',');
     const metric = unescape(keys[0]!);
     if (metric === '') throw invalidInput(`line ${lineNumber}: the metric name is missing`);
-    const tags = new Map<string, string>();
-    for (const pair of keys.slice(1)) {
+    let cluster = options.cluster;
+    let host: string | undefined;
+    let scope = 'node';
+    let scopeId = '';
+    for (let k = 1; k < keys.length; k++) {
+      const pair = keys[k]!;
       const at = pair.indexOf('=');
       if (at <= 0) throw invalidInput(`line ${lineNumber}: tag ${pair} is not key=value`);
-      tags.set(unescape(pair.slice(0, at)), unescape(pair.slice(at + 1)));
+      const value = unescape(pair.slice(at + 1));
+      switch (unescape(pair.slice(0, at))) {
+        case 'cluster':
+          cluster = value;
+          break;
+        case 'hostname':
+        case 'host':
+          host = value;
+          break;
+        case 'type':
+          scope = value;
+          break;
+        case 'type-id':
+          scopeId = value;
+          break;
+        default:
+        // Other tags (stype, …) are not kept.
+      }
     }
     let value: number | undefined;
     for (const pair of splitUnescaped(fields, ',')) {
       const at = pair.indexOf('=');
       if (at <= 0) throw invalidInput(`line ${lineNumber}: field ${pair} is not key=value`);
       if (pair.slice(0, at) !== 'value') continue;
-      const text = pair.slice(at + 1).replace(/[iu]$/, '');
+      let text = pair.slice(at + 1);
+      const lastChar = text.charCodeAt(text.length - 1);
+      // 105 'i', 117 'u': integer fields.
+      if (lastChar === 105 || lastChar === 117) text = text.slice(0, -1);
       value = Number(text);
       if (text === '' || !Number.isFinite(value)) throw invalidInput(`line ${lineNumber}: value ${pair.slice(at + 1)} is not a number`);
     }
     if (value === undefined) throw invalidInput(`line ${lineNumber}: no value field`);
-    const cluster = tags.get('cluster') ?? options.cluster;
     if (!cluster) throw invalidInput(`line ${lineNumber}: no cluster (a cluster tag, or ?cluster= on the request)`);
-    const host = tags.get('hostname') ?? tags.get('host');
     if (!host) throw invalidInput(`line ${lineNumber}: no hostname tag`);
     let ts: number;
     if (stamp === undefined) ts = Math.floor(options.now / 1000);
     else {
-      if (!/^\d{1,19}$/.test(stamp)) throw invalidInput(`line ${lineNumber}: timestamp ${stamp} is not a whole number`);
       const number = Number(stamp);
+      if (!Number.isInteger(number) || number < 0 || stamp.length > 19) throw invalidInput(`line ${lineNumber}: timestamp ${stamp} is not a whole number`);
       ts = Math.floor(number / (divisor ?? guessDivisor(number)));
     }
-    samples.push({ cluster, host, metric, scope: tags.get('type') ?? 'node', scopeId: tags.get('type-id') ?? '', jobId: null, ts, value });
+    samples.push({ cluster, host, metric, scope, scopeId, jobId: null, ts, value });
   }
   return samples;
 }
-
 function precisionDivisor(precision: string | undefined): number | undefined {
   switch (precision) {
     case undefined:
