@@ -9,7 +9,7 @@
  *    start-time window) and pages of 25 at varied offsets; p50/p99. Baseline:
  *    the same query in SQL on the same database file.
  * 3. Metrics: `GET /api/jobs/metrics/{id}` of a job of 64 hosts × 4 metrics ×
- *    1 hour at 10 s (23,104 samples); p50/p99.
+ *    1 hour at 10 s (92,416 samples); p50/p99 of 100 fetches after 10.
  *
  * Targets: ingest ≥ 300,000 samples/s; filtered list p99 ≤ 20 ms; metrics fetch p99 ≤ 50 ms.
  */
@@ -169,14 +169,15 @@ try {
   await client.send('POST', '/api/jobs/stop_job/', { contentType: 'application/json', text: JSON.stringify({ jobId: 42, cluster: 'bench', jobState: 'completed', stopTime: START + 10 * 86_400 + 3600 }) }, AUTH);
   const fetchTimes: number[] = [];
   let bytes = 0;
-  for (let q = 0; q < 60; q++) {
+  for (let q = 0; q < 110; q++) {
     const t0 = performance.now();
     const answer = await client.send('GET', `/api/jobs/metrics/${jobId}?${METRICS.map((metric) => `metric=${metric}`).join('&')}`, undefined, AUTH);
-    fetchTimes.push(performance.now() - t0);
+    // The first ten warm up (compiled code, caches); the rest are timed.
+    if (q >= 10) fetchTimes.push(performance.now() - t0);
     bytes = answer.text.length;
     if (answer.status !== 200) throw new Error(`metrics failed: ${answer.status}`);
   }
-  console.log(`\nmetrics of one job: ${HOSTS} hosts × ${METRICS.length} metrics × 1 hour at 10 s (${lines.length} samples), answer ${fmt(bytes / 1024, 0)} KiB`);
+  console.log(`\nmetrics of one job: ${HOSTS} hosts × ${METRICS.length} metrics × 1 hour at 10 s (${lines.length} samples), answer ${fmt(bytes / 1024, 0)} KiB, 100 fetches after 10`);
   console.log(`${line('  GET /api/jobs/metrics/{id}', fetchTimes)}   (target p99 ≤ 50 ms)`);
 } finally {
   client.close();
