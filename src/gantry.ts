@@ -1,4 +1,5 @@
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { GantryConfig } from './config/schema.js';
 import type { Runtime } from './runtime/runtime.js';
@@ -138,7 +139,8 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   const jobs = new JobService(store, writer, engine, bus);
   const clusters = clustersOf(config);
   const records = new RecordService(store, writer, clusters);
-  const metrics = new MetricService(store, clusters);
+  const metrics = new MetricService(store, clusters, join(config.dataDir, 'metrics-log'), (error) => logger.error({ err: error, component: 'metrics' }, 'writing metric samples failed; kept for the next try'));
+  await metrics.start();
   gateway.onUsage(usageRecorder(store, metrics, config.cockpit.clusterName));
   const projector = new RecordProjector(store, metrics, {
     cluster: config.cockpit.clusterName,
@@ -224,6 +226,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     nodes.stop();
     await webhooks.stop();
     counters.stop();
+    await metrics.stop();
     await store.close();
   };
 

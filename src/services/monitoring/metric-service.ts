@@ -4,6 +4,7 @@ import type { Store } from '../../store/open.js';
 import * as jobsRepo from '../../store/jobs-repo.js';
 import * as metricsRepo from '../../store/metrics-repo.js';
 import type { ClusterInfo } from './clusters.js';
+import { SampleLog, type SampleBatch } from './sample-log.js';
 
 /** Timestep of a metric its cluster does not describe. */
 const DEFAULT_TIMESTEP = 10;
@@ -21,56 +22,145 @@ interface MetricConfig {
  * cluster, host and metric; a job's metrics are its hosts' samples during its
  * run, put on its cluster's timestep with per-host statistics.
  */
+/** Samples kept in memory before they are written to chunks. */
+const FLUSH_EVERY_MS = 2_000;
+const FLUSH_AT_SAMPLES = 2_000_000;
+
+interface BufferedSeries {
+  key: metricsRepo.SeriesKey;
+  /** (time, value) pairs. */
+  pairs: number[];
+}
+
 export class MetricService {
-  /** Samples not yet written, per series and chunk: (time, value) pairs. */
-  private pending = new Map<string, { key: metricsRepo.SeriesKey; chunkStart: number; pairs: number[] }>();
-  /** The write of what `pending` holds, once it starts; writes run one after another. */
-  private nextWrite: Promise<void> | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  /** Samples taken since the last write began, per series. */
+  private series = new Map<string, BufferedSeries>();
+  /** What the write under way is writing (still read by queries until it is done). */
+  private writingSeries: Map<string, BufferedSeries> | undefined;
+  private buffered = 0;
+  private flushing: Promise<void> = Promise.resolve();
+  /** Log files whose samples are in the buffers, to remove once written. */
+  private replayedFiles: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly log: SampleLog;
 
   constructor(
     private readonly store: Store,
     private readonly clusters: () => readonly ClusterInfo[],
-  ) {}
+    logDir: string,
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {
+    this.log = new SampleLog(logDir);
+  }
+
+  /** Reads back what a crash left in the log, and writes buffered samples every few seconds from now on. */
+  async start(): Promise<void> {
+    const { batches, files } = await this.log.open();
+    for (const batch of batches) {
+      for (let i = 0; i < batch.data.length; i += 3) this.add(batch.keys[batch.data[i]!]!, batch.data[i + 1]!, batch.data[i + 2]!);
+    }
+    this.replayedFiles = files;
+    if (batches.length > 0) await this.flush();
+    else this.log.remove(files);
+    this.timer = setInterval(() => void this.flush().catch((error: unknown) => this.onError(error)), FLUSH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush().catch((error: unknown) => this.onError(error));
+    await this.log.close();
+  }
+
+  private add(key: metricsRepo.SeriesKey, ts: number, value: number): void {
+    const id = `${key.cluster}\u0000${key.host}\u0000${key.metric}\u0000${key.scope}\u0000${key.scopeId}\u0000${key.jobId}`;
+    let entry = this.series.get(id);
+    if (!entry) this.series.set(id, (entry = { key, pairs: [] }));
+    entry.pairs.push(ts, value);
+    this.buffered++;
+  }
 
   /**
-   * Adds samples to their series and resolves once they are written: samples of
-   * requests that arrive together are written together, each chunk touched
-   * once per write (group commit), so nothing is acknowledged that a crash
-   * could lose.
+   * Takes samples: kept in memory (queries see them at once) and appended to
+   * the log before the call resolves, so nothing acknowledged is lost; written
+   * to the database in chunks every few seconds.
    */
   async ingest(samples: readonly MetricSample[]): Promise<number> {
+    if (samples.length === 0) return 0;
+    const index = new Map<string, number>();
+    const batch: SampleBatch = { keys: [], data: [] };
     for (const sample of samples) {
-      const jobId = sample.jobId ?? '';
-      const chunkStart = sample.ts - (((sample.ts % metricsRepo.CHUNK_SECONDS) + metricsRepo.CHUNK_SECONDS) % metricsRepo.CHUNK_SECONDS);
-      const id = `${sample.cluster}\u0000${sample.host}\u0000${sample.metric}\u0000${sample.scope}\u0000${sample.scopeId}\u0000${jobId}\u0000${chunkStart}`;
-      let entry = this.pending.get(id);
-      if (!entry) {
-        entry = { key: { cluster: sample.cluster, host: sample.host, metric: sample.metric, scope: sample.scope, scopeId: sample.scopeId, jobId }, chunkStart, pairs: [] };
-        this.pending.set(id, entry);
+      const key: metricsRepo.SeriesKey = { cluster: sample.cluster, host: sample.host, metric: sample.metric, scope: sample.scope, scopeId: sample.scopeId, jobId: sample.jobId ?? '' };
+      const id = `${key.cluster}\u0000${key.host}\u0000${key.metric}\u0000${key.scope}\u0000${key.scopeId}\u0000${key.jobId}`;
+      let at = index.get(id);
+      if (at === undefined) {
+        at = batch.keys.length;
+        index.set(id, at);
+        batch.keys.push(key);
       }
-      entry.pairs.push(sample.ts, sample.value);
+      batch.data.push(at, sample.ts, sample.value);
+      this.add(key, sample.ts, sample.value);
     }
-    await this.flush();
+    await this.log.append(batch);
+    if (this.buffered >= FLUSH_AT_SAMPLES) void this.flush().catch((error: unknown) => this.onError(error));
     return samples.length;
   }
 
-  /** Resolves once every sample added so far is written. */
+  /** Writes every buffered sample to the database (after the write under way, if any). */
   flush(): Promise<void> {
-    if (this.pending.size === 0) return this.writing;
-    if (!this.nextWrite) {
-      this.nextWrite = this.writing.then(async () => {
-        const batch = this.pending;
-        this.pending = new Map();
-        this.nextWrite = undefined;
-        await metricsRepo.appendToChunks(
-          this.store.db,
-          [...batch.values()].map((entry) => ({ key: entry.key, chunkStart: entry.chunkStart, pairs: Float64Array.from(entry.pairs) })),
-        );
-      });
-      this.writing = this.nextWrite.catch(() => undefined);
+    const run = this.flushing.then(() => this.write());
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(): Promise<void> {
+    if (this.series.size === 0) return;
+    const batch = this.series;
+    this.series = new Map();
+    this.buffered = 0;
+    this.writingSeries = batch;
+    const files = [...this.replayedFiles, await this.log.rotate()];
+    this.replayedFiles = [];
+    try {
+      const chunks: Array<{ key: metricsRepo.SeriesKey; chunkStart: number; pairs: Float64Array }> = [];
+      for (const { key, pairs } of batch.values()) {
+        const byChunk = new Map<number, number[]>();
+        for (let i = 0; i < pairs.length; i += 2) {
+          const ts = pairs[i]!;
+          const start = ts - (((ts % metricsRepo.CHUNK_SECONDS) + metricsRepo.CHUNK_SECONDS) % metricsRepo.CHUNK_SECONDS);
+          let list = byChunk.get(start);
+          if (!list) byChunk.set(start, (list = []));
+          list.push(ts, pairs[i + 1]!);
+        }
+        for (const [chunkStart, list] of byChunk) chunks.push({ key, chunkStart, pairs: Float64Array.from(list) });
+      }
+      await metricsRepo.appendToChunks(this.store.db, chunks);
+      this.log.remove(files);
+    } catch (error) {
+      // Not written: back into the buffers, their log files kept for the next try (or a restart).
+      for (const [id, entry] of batch) {
+        const current = this.series.get(id);
+        if (current) current.pairs = entry.pairs.concat(current.pairs);
+        else this.series.set(id, entry);
+        this.buffered += entry.pairs.length / 2;
+      }
+      this.replayedFiles.push(...files);
+      throw error;
+    } finally {
+      this.writingSeries = undefined;
     }
-    return this.nextWrite;
+  }
+
+  /** Buffered series matching a query, as chunks. */
+  private bufferedChunks(match: (key: metricsRepo.SeriesKey) => boolean): metricsRepo.StoredChunk[] {
+    const out: metricsRepo.StoredChunk[] = [];
+    for (const source of [this.writingSeries, this.series]) {
+      if (!source) continue;
+      for (const { key, pairs } of source.values()) {
+        if (match(key)) out.push({ host: key.host, metric: key.metric, scope: key.scope, scopeId: key.scopeId, pairs: Float64Array.from(pairs) });
+      }
+    }
+    return out;
   }
 
   /** Removes samples older than `before` (seconds). */
@@ -80,15 +170,21 @@ export class MetricService {
 
   /** A job's metrics (all, or those named) at the scopes asked for (all when none), one series per host and scope id. */
   async jobMetrics(record: JobRecord, options: { metrics?: readonly string[]; scopes?: readonly string[]; now?: number } = {}): Promise<JobMetricSeries[]> {
-    await this.flush();
     const end = record.state === 'running' ? Math.floor((options.now ?? Date.now()) / 1000) : record.startTime + record.duration;
     const timesteps = new Map<string, number>();
     const range = { metrics: options.metrics, scopes: options.scopes, from: record.startTime, to: end };
     // Gantry's own jobs have samples of their own tasks; a batch system's, of the hosts it ran on.
     const own = (await jobsRepo.get(this.store.db, record.jobRef))?.kind !== 'external';
-    const chunks = own
+    const hosts = new Set(record.resources.map((resource) => resource.hostname));
+    const wanted = (key: metricsRepo.SeriesKey): boolean =>
+      (own ? key.jobId === record.jobRef : key.jobId === '' && key.cluster === record.cluster && hosts.has(key.host)) &&
+      (!options.metrics || options.metrics.length === 0 || options.metrics.includes(key.metric)) &&
+      (!options.scopes || options.scopes.length === 0 || options.scopes.includes(key.scope));
+    const buffered = this.bufferedChunks(wanted);
+    const stored = own
       ? await metricsRepo.chunksOfJob(this.store.db, record.jobRef, range)
-      : await metricsRepo.chunksOf(this.store.db, { ...range, cluster: record.cluster, hosts: record.resources.map((resource) => resource.hostname) });
+      : await metricsRepo.chunksOf(this.store.db, { ...range, cluster: record.cluster, hosts: [...hosts] });
+    const chunks = [...stored, ...buffered];
     const configs = new Map(((this.clusters().find((cluster) => cluster.name === record.cluster)?.metricConfig ?? []) as MetricConfig[]).map((config) => [config.name, config]));
     // metric → scope → host\0id → grid
     const grids = new Map<string, Map<string, Map<string, Grid>>>();
