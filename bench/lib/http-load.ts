@@ -4,7 +4,7 @@
  * connections (node:http, which costs far less per request than fetch), and
  * exits non-zero on any status other than 200.
  *
- *   node --import tsx bench/lib/http-load.ts [--method M] URL COUNT CONCURRENCY [CONTENT_TYPE BODY]
+ *   node --import tsx bench/lib/http-load.ts [--method M] URL COUNT CONCURRENCY [CONTENT_TYPE BODY|@FILE]
  *
  * With a body the method defaults to POST, without one to GET. Extra request
  * headers (credentials, say) come as a JSON object in HTTP_LOAD_HEADERS, kept
@@ -18,6 +18,7 @@
  * cpu.ts does not count it as the runtime's launcher.
  */
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { Agent, request, type OutgoingHttpHeaders } from 'node:http';
 import { parseArgs } from 'node:util';
 import { percentile } from './stats.js';
@@ -32,7 +33,8 @@ const count = Number(countText);
 const concurrency = Number(concurrencyText);
 const method = options.method ?? (body === undefined ? 'GET' : 'POST');
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-const payload = body === undefined ? undefined : Buffer.from(body);
+// `@<path>`: the body is that file's contents (a command line holds at most 128 KiB an argument).
+const payload = body === undefined ? undefined : body.startsWith('@') ? readFileSync(body.slice(1)) : Buffer.from(body);
 const headers: OutgoingHttpHeaders = {
   ...(JSON.parse(process.env.HTTP_LOAD_HEADERS ?? '{}') as OutgoingHttpHeaders),
   ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}),
