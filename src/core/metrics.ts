@@ -35,3 +35,19 @@ export interface JobMetricSeries {
   timestep: number;
   series: HostSeries[];
 }
+
+/** One series: whose samples, of what. `jobId` '' for a collector's samples. */
+export interface SeriesKey {
+  cluster: string;
+  host: string;
+  metric: string;
+  scope: string;
+  scopeId: string;
+  jobId: string;
+}
+
+/** Samples in bulk: their series once each, then (series index, time, value) triples. */
+export interface SampleBatch {
+  keys: SeriesKey[];
+  data: number[];
+}

@@ -1,20 +1,12 @@
 import { sql } from 'kysely';
+import type { SeriesKey } from '../core/metrics.js';
 import type { Db } from './dialect.js';
 
 /** Seconds one chunk of a series covers. */
 export const CHUNK_SECONDS = 3_600;
 
-/** One series: whose samples, of what. `jobId` '' for a collector's samples. */
-export interface SeriesKey {
-  cluster: string;
-  host: string;
-  metric: string;
-  scope: string;
-  scopeId: string;
-  jobId: string;
-}
+export type { SeriesKey } from '../core/metrics.js';
 
-/** One chunk of one series as read: its (time, value) pairs, in the order they were written. */
 export interface StoredChunk {
   host: string;
   metric: string;

@@ -190,12 +190,12 @@ export function registerJobRoutes(app: FastifyInstance, core: Core): void {
   const write = async (request: FastifyRequest, reply: FastifyReply) => {
     const query = request.query as Record<string, unknown>;
     const text = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : typeof request.body === 'string' ? request.body : '';
-    const samples = parseLineProtocol(text, {
+    const batch = parseLineProtocol(text, {
       cluster: query.cluster === undefined ? undefined : String(query.cluster),
       precision: query.precision === undefined ? undefined : String(query.precision),
       now: Date.now(),
     });
-    await core.metrics.ingest(samples);
+    await core.metrics.ingestBatch(batch);
     return reply.status(200).type('text/plain; charset=utf-8').send('');
   };
   // Collectors send samples in large bodies (cc-metric-collector batches them).

@@ -73,7 +73,7 @@ export class MetricService {
   }
 
   private add(key: metricsRepo.SeriesKey, ts: number, value: number): void {
-    const id = `${key.cluster}\u0000${key.host}\u0000${key.metric}\u0000${key.scope}\u0000${key.scopeId}\u0000${key.jobId}`;
+    const id = seriesId(key);
     let entry = this.series.get(id);
     if (!entry) this.series.set(id, (entry = { key, pairs: [] }));
     entry.pairs.push(ts, value);
@@ -86,12 +86,11 @@ export class MetricService {
    * to the database in chunks every few seconds.
    */
   async ingest(samples: readonly MetricSample[]): Promise<number> {
-    if (samples.length === 0) return 0;
     const index = new Map<string, number>();
     const batch: SampleBatch = { keys: [], data: [] };
     for (const sample of samples) {
       const key: metricsRepo.SeriesKey = { cluster: sample.cluster, host: sample.host, metric: sample.metric, scope: sample.scope, scopeId: sample.scopeId, jobId: sample.jobId ?? '' };
-      const id = `${key.cluster}\u0000${key.host}\u0000${key.metric}\u0000${key.scope}\u0000${key.scopeId}\u0000${key.jobId}`;
+      const id = seriesId(key);
       let at = index.get(id);
       if (at === undefined) {
         at = batch.keys.length;
@@ -99,11 +98,26 @@ export class MetricService {
         batch.keys.push(key);
       }
       batch.data.push(at, sample.ts, sample.value);
-      this.add(key, sample.ts, sample.value);
     }
+    return this.ingestBatch(batch);
+  }
+
+  /** Takes samples in bulk (as the line protocol reads them): the same as `ingest`, each series looked up once. */
+  async ingestBatch(batch: SampleBatch): Promise<number> {
+    const count = batch.data.length / 3;
+    if (count === 0) return 0;
+    const entries = batch.keys.map((key) => {
+      const id = seriesId(key);
+      let entry = this.series.get(id);
+      if (!entry) this.series.set(id, (entry = { key, pairs: [] }));
+      return entry;
+    });
+    const data = batch.data;
+    for (let i = 0; i < data.length; i += 3) entries[data[i]!]!.pairs.push(data[i + 1]!, data[i + 2]!);
+    this.buffered += count;
     await this.log.append(batch);
     if (this.buffered >= FLUSH_AT_SAMPLES) void this.flush().catch((error: unknown) => this.onError(error));
-    return samples.length;
+    return count;
   }
 
   /** Writes every buffered sample to the database (after the write under way, if any). */
@@ -261,4 +275,8 @@ function seriesOfGrid(grid: Grid): Omit<HostSeries, 'hostname' | 'id'> {
   const data: Array<number | null> = new Array(grid.sums.length);
   for (let index = 0; index < grid.sums.length; index++) data[index] = grid.counts[index]! > 0 ? grid.sums[index]! / grid.counts[index]! : null;
   return { statistics: { min: grid.min, avg: grid.total / grid.count, max: grid.max }, data };
+}
+
+function seriesId(key: metricsRepo.SeriesKey): string {
+  return `${key.cluster}\u0000${key.host}\u0000${key.metric}\u0000${key.scope}\u0000${key.scopeId}\u0000${key.jobId}`;
 }

@@ -1,13 +1,9 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SeriesKey } from '../../store/metrics-repo.js';
+import type { SampleBatch } from '../../core/metrics.js';
 
-/** Samples as logged: their series once each, then (series index, time, value) triples. */
-export interface SampleBatch {
-  keys: SeriesKey[];
-  data: number[];
-}
+export type { SampleBatch } from '../../core/metrics.js';
 
 type KeyTuple = [string, string, string, string, string, string];
 
