@@ -33,37 +33,43 @@ const UPSERT_CHUNK = 100;
 /**
  * Appends samples to their chunks, many chunks a statement: a new chunk is
  * inserted, an existing one gets the pairs appended to its data. `batches`
- * must not name one chunk twice.
+ * must not name one chunk twice. Outside a transaction each statement is its
+ * own, and the event loop gets a turn between them: a large write does not
+ * hold up the queries meanwhile.
  */
 export async function appendToChunks(db: Db, batches: ReadonlyArray<{ key: SeriesKey; chunkStart: number; pairs: Float64Array }>): Promise<void> {
   if (batches.length === 0) return;
-  const write = async (trx: Db): Promise<void> => {
-    for (let i = 0; i < batches.length; i += UPSERT_CHUNK) {
-      await trx
-        .insertInto('metric_chunks')
-        .values(
-          batches.slice(i, i + UPSERT_CHUNK).map(({ key, chunkStart, pairs }) => ({
-            cluster: key.cluster,
-            host: key.host,
-            metric: key.metric,
-            scope: key.scope,
-            scope_id: key.scopeId,
-            job_id: key.jobId,
-            chunk_start: chunkStart,
-            samples: pairs.length / 2,
-            data: pack(pairs),
-          })),
-        )
-        .onConflict((oc) =>
-          oc.columns(['cluster', 'host', 'metric', 'scope', 'scope_id', 'job_id', 'chunk_start']).doUpdateSet({
-            data: sql<string>`metric_chunks.data || excluded.data`,
-            samples: sql<number>`metric_chunks.samples + excluded.samples`,
-          }),
-        )
-        .execute();
-    }
+  const write = async (trx: Db, from: number): Promise<void> => {
+    await trx
+      .insertInto('metric_chunks')
+      .values(
+        batches.slice(from, from + UPSERT_CHUNK).map(({ key, chunkStart, pairs }) => ({
+          cluster: key.cluster,
+          host: key.host,
+          metric: key.metric,
+          scope: key.scope,
+          scope_id: key.scopeId,
+          job_id: key.jobId,
+          chunk_start: chunkStart,
+          samples: pairs.length / 2,
+          data: pack(pairs),
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['cluster', 'host', 'metric', 'scope', 'scope_id', 'job_id', 'chunk_start']).doUpdateSet({
+          data: sql<string>`metric_chunks.data || excluded.data`,
+          samples: sql<number>`metric_chunks.samples + excluded.samples`,
+        }),
+      )
+      .execute();
   };
-  await (db.isTransaction ? write(db) : db.transaction().execute(write));
+  for (let from = 0; from < batches.length; from += UPSERT_CHUNK) {
+    if (db.isTransaction) await write(db, from);
+    else {
+      await db.transaction().execute((trx) => write(trx, from));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
 }
 
 export interface SampleQuery {
