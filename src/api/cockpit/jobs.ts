@@ -169,7 +169,7 @@ export function registerJobRoutes(app: FastifyInstance, core: Core): void {
   app.post<IdParams>('/userapi/jobs/:id', asUser, one(true));
 
   // A job's metrics: cc-backend's {"data": {"jobMetrics": […]}} and the page's {"metrics": [{name, unit, series}]}.
-  const metrics = (ownOnly: boolean) => async (request: FastifyRequest<IdParams>) => {
+  const metrics = (ownOnly: boolean) => async (request: FastifyRequest<IdParams>, reply: FastifyReply) => {
     const view = await records.view(pathInteger(request.params.id, 'id'), principalOf(request), ownOnly);
     const query = request.query as Record<string, unknown>;
     const unknown = Object.keys(query).filter((key) => key !== 'metric' && key !== 'scope');
@@ -177,11 +177,16 @@ export function registerJobRoutes(app: FastifyInstance, core: Core): void {
     const scopes = values(query.scope);
     for (const scope of scopes) if (!METRIC_SCOPES.has(scope)) throw invalidInput(`unmarshaling scope failed: ${scope} is not a valid MetricScope`);
     const series = await core.metrics.jobMetrics(view.record, { metrics: values(query.metric), scopes });
-    return {
-      data: { jobMetrics: series.map(jobMetricWithName) },
-      error: null,
-      metrics: series.map((one) => ({ name: one.name, scope: one.scope, unit: one.unit, timestep: one.timestep, series: one.series })),
-    };
+    // Both shapes carry the same series: each is turned into JSON once, and placed in both.
+    const jobMetrics: string[] = [];
+    const pageMetrics: string[] = [];
+    for (const one of series) {
+      const head = `"name":${JSON.stringify(one.name)},"scope":${JSON.stringify(one.scope)}`;
+      const body = `"unit":${JSON.stringify(one.unit)},"timestep":${one.timestep},"series":${JSON.stringify(one.series)}`;
+      jobMetrics.push(`{${head},"metric":{${body}}}`);
+      pageMetrics.push(`{${head},${body}}`);
+    }
+    return reply.type('application/json; charset=utf-8').send(`{"data":{"jobMetrics":[${jobMetrics.join(',')}]},"error":null,"metrics":[${pageMetrics.join(',')}]}`);
   };
   app.get<IdParams>('/api/jobs/metrics/:id', asApi, metrics(false));
   app.get<IdParams>('/userapi/jobs/metrics/:id', asUser, metrics(true));
