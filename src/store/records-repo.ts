@@ -218,29 +218,42 @@ export async function tagsOfJobs(db: Db, jobIds: readonly string[], scopes: read
 }
 
 /**
- * Gantry's own top-level jobs whose monitoring record is missing or behind:
- * never recorded though started or ended, or recorded running though ended.
+ * Gantry's own top-level jobs numbered after `afterNumId`, oldest first, and
+ * whether each has a record already (a range of the primary key: cheap however
+ * many jobs there are).
  */
-export async function ownJobsToRecord(db: Db, limit: number): Promise<Array<{ job: Job; recorded: boolean }>> {
+export async function ownJobsAfter(db: Db, afterNumId: number, limit: number): Promise<Array<{ job: Job; recorded: boolean }>> {
   const rows = await db
     .selectFrom('jobs')
     .leftJoin('job_records', 'job_records.job_id', 'jobs.id')
     .selectAll('jobs')
     .select('job_records.job_state as recordState')
+    .where('jobs.num_id', '>', afterNumId)
     .where('jobs.kind', '!=', 'external')
     .where('jobs.parent_job_id', 'is', null)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('job_records.job_id', 'is', null), eb.or([eb('jobs.state', 'in', ['running', 'completed', 'failed', 'cancelled'])])]),
-        eb.and([eb('job_records.job_state', '=', 'running'), eb('jobs.state', 'in', ['completed', 'failed', 'cancelled'])]),
-      ]),
-    )
     .orderBy('jobs.num_id')
     .limit(limit)
     .execute();
   return rows.map((row) => {
     const { recordState, ...job } = row;
     return { job: jobFromRow(job as Selectable<JobRow>), recorded: recordState !== null };
+  });
+}
+
+/** The jobs of `cluster`'s records that have not ended (pending or running), with their record's state. */
+export async function jobsOfOpenRecords(db: Db, cluster: string): Promise<Array<{ job: Job; recordState: string }>> {
+  const rows = await db
+    .selectFrom('job_records')
+    .innerJoin('jobs', 'jobs.id', 'job_records.job_id')
+    .selectAll('jobs')
+    .select('job_records.job_state as recordState')
+    .where('job_records.job_state', 'in', ['pending', 'running'])
+    .where('job_records.cluster', '=', cluster)
+    .where('jobs.kind', '!=', 'external')
+    .execute();
+  return rows.map((row) => {
+    const { recordState, ...job } = row;
+    return { job: jobFromRow(job as Selectable<JobRow>), recordState };
   });
 }
 

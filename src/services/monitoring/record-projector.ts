@@ -33,6 +33,8 @@ export class RecordProjector {
   private running: Promise<void> | undefined;
   private again = false;
   private lastRetention = 0;
+  /** Jobs up to this numeric id have a record (made on the first pass after a start, from 0). */
+  private watermark = 0;
 
   constructor(
     private readonly store: Store,
@@ -88,20 +90,30 @@ export class RecordProjector {
     return this.running;
   }
 
+  /**
+   * Records the jobs made since the last pass, and brings the records of jobs
+   * that had not ended up to date. Returns how many new jobs it took (a full
+   * batch: there may be more).
+   */
   private async pass(): Promise<number> {
-    const due = await recordsRepo.ownJobsToRecord(this.store.db, BATCH);
-    if (due.length === 0) return 0;
-    const hosts = await recordsRepo.hostsOfJobs(this.store.db, due.map((entry) => entry.job.id));
-    await this.store.db.transaction().execute(async (trx) => {
-      for (const { job, recorded } of due) await recordsRepo.save(trx, this.recordOf(job, hosts.get(job.id) ?? []), recorded);
-    });
-    return due.length;
+    const fresh = await recordsRepo.ownJobsAfter(this.store.db, this.watermark, BATCH);
+    const open = await recordsRepo.jobsOfOpenRecords(this.store.db, this.options.cluster);
+    const changed = open.filter(({ job, recordState }) => recordStateOf(job) !== recordState);
+    const due = [...fresh, ...changed.map(({ job }) => ({ job, recorded: true }))];
+    if (due.length > 0) {
+      const hosts = await recordsRepo.hostsOfJobs(this.store.db, due.map((entry) => entry.job.id));
+      await this.store.db.transaction().execute(async (trx) => {
+        for (const { job, recorded } of due) await recordsRepo.save(trx, this.recordOf(job, hosts.get(job.id) ?? []), recorded);
+      });
+    }
+    if (fresh.length > 0) this.watermark = fresh[fresh.length - 1]!.job.numId;
+    return fresh.length;
   }
 
   private recordOf(job: Job, hosts: string[]): JobRecord {
     const startTime = Math.floor((job.startedAt ?? job.scheduledAt ?? job.createdAt) / 1000);
     const endedAt = job.completedAt ?? job.failedAt ?? job.cancelledAt;
-    const state: RecordState = job.state === 'completed' || job.state === 'failed' || job.state === 'cancelled' ? job.state : 'running';
+    const state = recordStateOf(job);
     const resources = (hosts.length > 0 ? hosts : [hostname()]).map((host) => ({ hostname: host }));
     return {
       id: job.numId,
@@ -123,7 +135,7 @@ export class RecordProjector {
       startTime,
       duration: endedAt === null ? 0 : Math.max(0, Math.floor(endedAt / 1000) - startTime),
       state,
-      monitoringStatus: state === 'running' ? MONITORING_RUNNING_OR_ARCHIVING : MONITORING_ARCHIVED,
+      monitoringStatus: state === 'completed' || state === 'failed' || state === 'cancelled' ? MONITORING_ARCHIVED : MONITORING_RUNNING_OR_ARCHIVING,
       requestedMemory: null,
       energy: null,
       resources,
@@ -138,5 +150,18 @@ export class RecordProjector {
     if (this.options.retentionSeconds <= 0 || now - this.lastRetention < 60_000) return;
     this.lastRetention = now;
     await this.metrics.removeBefore(Math.floor(now / 1000) - this.options.retentionSeconds);
+  }
+}
+
+/** A Gantry job's state in ClusterCockpit's words: waiting ones are `pending`. */
+function recordStateOf(job: Job): RecordState {
+  switch (job.state) {
+    case 'pending':
+    case 'scheduled':
+      return 'pending';
+    case 'running':
+      return 'running';
+    default:
+      return job.state;
   }
 }
