@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { SeriesKey } from '../core/metrics.js';
-import type { Db } from './dialect.js';
+import type { Db, SqlDialect } from './dialect.js';
 
 /** Seconds one chunk of a series covers. */
 export const CHUNK_SECONDS = 3_600;
@@ -15,15 +15,16 @@ export interface StoredChunk {
   pairs: Float64Array;
 }
 
-/** (time, value) pairs as float64, little-endian, in hex: 32 characters a pair, so chunks append by concatenation. */
-function pack(pairs: Float64Array): string {
-  return Buffer.from(pairs.buffer, pairs.byteOffset, pairs.byteLength).toString('hex');
+/** (time, value) pairs as float64, little-endian: 16 bytes a pair, so chunks append by concatenation. */
+function pack(pairs: Float64Array): Buffer {
+  return Buffer.from(pairs.buffer, pairs.byteOffset, pairs.byteLength);
 }
 
-function unpack(data: string): Float64Array {
-  const bytes = Buffer.from(data, 'hex');
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
+function unpack(data: Uint8Array): Float64Array {
+  if (data.byteOffset % 8 === 0) return new Float64Array(data.buffer, data.byteOffset, data.byteLength / 8);
+  // A driver's buffer need not be 8-byte aligned: then a copy.
+  const copy = new Uint8Array(data.byteLength);
+  copy.set(data);
   return new Float64Array(copy.buffer);
 }
 
@@ -37,8 +38,10 @@ const UPSERT_CHUNK = 100;
  * own, and the event loop gets a turn between them: a large write does not
  * hold up the queries meanwhile.
  */
-export async function appendToChunks(db: Db, batches: ReadonlyArray<{ key: SeriesKey; chunkStart: number; pairs: Float64Array }>): Promise<void> {
+export async function appendToChunks(db: Db, dialect: SqlDialect, batches: ReadonlyArray<{ key: SeriesKey; chunkStart: number; pairs: Float64Array }>): Promise<void> {
   if (batches.length === 0) return;
+  // SQLite's || reads blobs as text and keeps every byte; the cast makes the result a blob again.
+  const appended = dialect === 'postgres' ? sql<Uint8Array>`metric_chunks.data || excluded.data` : sql<Uint8Array>`cast(metric_chunks.data || excluded.data as blob)`;
   const write = async (trx: Db, from: number): Promise<void> => {
     await trx
       .insertInto('metric_chunks')
@@ -57,7 +60,7 @@ export async function appendToChunks(db: Db, batches: ReadonlyArray<{ key: Serie
       )
       .onConflict((oc) =>
         oc.columns(['cluster', 'host', 'metric', 'scope', 'scope_id', 'job_id', 'chunk_start']).doUpdateSet({
-          data: sql<string>`metric_chunks.data || excluded.data`,
+          data: appended,
           samples: sql<number>`metric_chunks.samples + excluded.samples`,
         }),
       )
@@ -81,7 +84,7 @@ export interface SampleQuery {
 }
 
 function chunksFrom(rows: ReadonlyArray<{ host: string; metric: string; scope: string; scope_id: string; data: unknown }>): StoredChunk[] {
-  return rows.map((row) => ({ host: row.host, metric: row.metric, scope: row.scope, scopeId: row.scope_id, pairs: unpack(row.data as string) }));
+  return rows.map((row) => ({ host: row.host, metric: row.metric, scope: row.scope, scopeId: row.scope_id, pairs: unpack(row.data as Uint8Array) }));
 }
 
 /** The chunks of a batch system's job: of its hosts on its cluster in its time (samples outside it are the caller's to drop). */

@@ -10,6 +10,7 @@ import * as m0006 from './migrations/0006-job-records.js';
 import * as m0007 from './migrations/0007-metric-samples.js';
 import * as m0008 from './migrations/0008-node-states.js';
 import * as m0009 from './migrations/0009-metric-chunks.js';
+import * as m0010 from './migrations/0010-binary-chunks.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> };
 
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0007-metric-samples': m0007,
   '0008-node-states': m0008,
   '0009-metric-chunks': m0009,
+  '0010-binary-chunks': m0010,
 };
 
 class CodeMigrations implements MigrationProvider {

@@ -263,7 +263,7 @@ export interface MetricChunkRow {
   job_id: string;
   chunk_start: number;
   samples: number;
-  data: string;
+  data: Uint8Array;
 }
 
 export interface NodeStateRow {

@@ -148,7 +148,7 @@ export class MetricService {
         }
         for (const [chunkStart, list] of byChunk) chunks.push({ key, chunkStart, pairs: Float64Array.from(list) });
       }
-      await metricsRepo.appendToChunks(this.store.db, chunks);
+      await metricsRepo.appendToChunks(this.store.db, this.store.dialect, chunks);
       this.log.remove(files);
     } catch (error) {
       // Not written: back into the buffers, their log files kept for the next try (or a restart).
