@@ -193,6 +193,7 @@ describe.each(STORES)('ClusterCockpit job records (%s)', (store) => {
     const asAlice = { authorization: `Bearer ${jwtAlice}` };
     const own = await call('GET', '/userapi/jobs/?start-time=1730000000-1730000000', undefined, asAlice);
     expect((own.body.jobs as any[]).map((job) => job.jobId)).toEqual([3001]);
+    valid('api.GetJobsAPIResponse', own.body);
     expect((await call('GET', `/userapi/jobs/${mine}`, undefined, asAlice)).body.meta.jobId).toBe(3001);
     expect((await call('GET', `/userapi/jobs/${theirs}`, undefined, asAlice)).status).toBe(404);
     // The admin API is for admins and API users.
@@ -302,6 +303,7 @@ describe.each(STORES)('ClusterCockpit job records (%s)', (store) => {
     const users = await call('GET', '/api/users/?not-just-user=true', undefined, basic('admin', TEST_ADMIN_PASSWORD));
     expect(users.status).toBe(200);
     expect((users.body as any[]).map((user) => user.username).sort()).toEqual(['admin', 'alice', 'robot']);
+    for (const user of users.body as any[]) valid('api.APIReturnedUser', user);
     expect((await call('GET', '/api/users/', undefined, basic('admin', TEST_ADMIN_PASSWORD))).body.map((user: any) => user.username)).toEqual(['alice']);
   });
 });
