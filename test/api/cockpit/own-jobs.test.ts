@@ -78,3 +78,20 @@ describe.each(STORES)('Gantry\'s own jobs in ClusterCockpit (%s)', (store) => {
     expect((await request(`${t.url}/api/jobs/${id}`, { headers: admin })).status).toBe(404);
   });
 });
+
+describe('code snippets in ClusterCockpit (sqlite)', () => {
+  it('lists a snippet run as a completed ClusterCockpit job of its caller', async () => {
+    const t = await startTestServer('sqlite', { auth: { anonymous: {} }, exec: { enabled: true, spares: { python: 1, node: 1 } } });
+    try {
+      const ran = await request<any>(`${t.url}/v1/exec`, { method: 'POST', body: JSON.stringify({ code: 'print(6 * 7)' }), headers: { ...admin, 'content-type': 'application/json' } });
+      expect(ran.body.stdout).toBe('42\n');
+      const job = await eventually(async () => {
+        const jobs = (await request<any>(`${t.url}/api/jobs/?cluster=gantry&with-metadata`, { headers: admin })).body.jobs as any[];
+        return jobs.find((candidate) => candidate.project === 'exec' && candidate.jobState === 'completed');
+      }, 20_000, 'the snippet to be recorded');
+      expect(job).toMatchObject({ user: 'admin', metaData: { gantryKind: 'exec' } });
+    } finally {
+      await t.destroy();
+    }
+  });
+});
