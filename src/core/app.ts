@@ -102,27 +102,19 @@ export function reservationOf(service: AppServiceSpec): Reservation {
   return { cores: service.cores.min, memoryBytes: service.memory.min };
 }
 
-/** The instances an execution cannot start without, summed. */
-export function essentialReservation(spec: AppSpec): Reservation {
+/** What an execution's instances reserve, summed: the essential ones (what it cannot start without), or all. */
+function reservationOfInstances(spec: AppSpec, count: (service: AppServiceSpec) => number): Reservation {
   let cores = 0;
   let memoryBytes = 0;
   for (const service of spec.services) {
-    cores += service.cores.min * service.essentialCount;
-    memoryBytes += service.memory.min * service.essentialCount;
+    cores += service.cores.min * count(service);
+    memoryBytes += service.memory.min * count(service);
   }
   return { cores, memoryBytes };
 }
 
-/** Every instance of an execution, summed. */
-export function totalReservation(spec: AppSpec): Reservation {
-  let cores = 0;
-  let memoryBytes = 0;
-  for (const service of spec.services) {
-    cores += service.cores.min * service.totalCount;
-    memoryBytes += service.memory.min * service.totalCount;
-  }
-  return { cores, memoryBytes };
-}
+export const essentialReservation = (spec: AppSpec): Reservation => reservationOfInstances(spec, (service) => service.essentialCount);
+export const totalReservation = (spec: AppSpec): Reservation => reservationOfInstances(spec, (service) => service.totalCount);
 
 /** The DNS name of an instance, as Zoe forms it: `<instance>-<execution id>-<deployment>`. */
 export function dnsName(instanceName: string, executionNumId: number, deployment: string): string {

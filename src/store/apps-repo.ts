@@ -96,10 +96,6 @@ export async function setInstanceEndpoints(db: Db, taskId: string, host: string 
     .execute();
 }
 
-export async function deleteInstancesOfJob(db: Db, jobId: string): Promise<void> {
-  await db.deleteFrom('app_services').where('job_id', '=', jobId).execute();
-}
-
 export async function deleteJobWithTasks(db: Db, jobId: string): Promise<void> {
   await db.deleteFrom('task_logs').where('job_id', '=', jobId).execute();
   await db.deleteFrom('tasks').where('job_id', '=', jobId).execute();
@@ -155,10 +151,14 @@ export async function listAppJobs(db: Db, query: AppJobQuery): Promise<Job[]> {
   return (await base.execute()).map(jobFromRow);
 }
 
-/** App jobs in these states, oldest first: the scheduler's queue and what it runs. */
-export async function appJobsInStates(db: Db, states: readonly JobState[]): Promise<Job[]> {
-  const rows = await db.selectFrom('jobs').selectAll().where('kind', '=', 'app').where('state', 'in', states).orderBy('num_id').execute();
-  return rows.map(jobFromRow);
+/** Of these jobs, those with a task still stopping. */
+export async function jobsWithStoppingTasks(db: Db, jobIds: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < jobIds.length; i += 500) {
+    const rows = await db.selectFrom('tasks').select('job_id').distinct().where('job_id', 'in', jobIds.slice(i, i + 500)).where('state', '=', 'stopping').execute();
+    for (const row of rows) out.add(row.job_id);
+  }
+  return out;
 }
 
 /** Numeric ids of ended app jobs that still have services stopping (Zoe's executions in "cleaning up"). */

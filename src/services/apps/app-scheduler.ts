@@ -4,6 +4,7 @@ import * as appsRepo from '../../store/apps-repo.js';
 import * as jobsRepo from '../../store/jobs-repo.js';
 import * as nodesRepo from '../../store/nodes-repo.js';
 import type { Store } from '../../store/open.js';
+import { CoalescedPasses } from '../coalesced-passes.js';
 import type { EventBus } from '../event-bus.js';
 import type { Writer } from '../writer.js';
 import { APP_QUEUE, type AppEngine } from './app-engine.js';
@@ -36,13 +37,9 @@ export interface AppSchedulerStats {
  * a restarted server goes on where it stopped.
  */
 export class AppScheduler {
-  private running = false;
-  private again = false;
-  private wakePending = false;
-  private stopped = true;
+  private readonly passes: CoalescedPasses;
   private tick: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
-  private idle: Promise<void> = Promise.resolve();
   /** Specs of executions read so far; definitions never change. */
   private readonly specs = new Map<string, AppSpec>();
   readonly stats: AppSchedulerStats = { passes: 0, admitted: 0, lastQueueLength: 0, lastDecisionMs: 0, lastPassMs: 0 };
@@ -53,11 +50,12 @@ export class AppScheduler {
     private readonly engine: AppEngine,
     private readonly bus: EventBus,
     private readonly options: AppSchedulerOptions,
-  ) {}
+  ) {
+    this.passes = new CoalescedPasses(() => this.pass(), options.onError);
+  }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
+    if (this.tick) return;
     this.unsubscribe = this.bus.subscribe((event) => {
       if (event.type === 'node.state') this.wake();
       else if (event.type === 'job.state' && event.job.kind === 'app') this.wake();
@@ -68,43 +66,13 @@ export class AppScheduler {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.unsubscribe?.();
     clearInterval(this.tick);
-    await this.idle;
+    await this.passes.stop();
   }
 
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    if (this.wakePending) return;
-    this.wakePending = true;
-    setImmediate(() => {
-      this.wakePending = false;
-      if (this.stopped) return;
-      if (this.running) {
-        this.again = true;
-        return;
-      }
-      this.running = true;
-      this.idle = this.passLoop().finally(() => {
-        this.running = false;
-      });
-    });
-  }
-
-  private async passLoop(): Promise<void> {
-    try {
-      do {
-        this.again = false;
-        await this.pass();
-      } while (this.again && !this.stopped);
-    } catch (error) {
-      this.options.onError(error);
-    }
+    this.passes.wake();
   }
 
   private async specsOf(ids: readonly string[]): Promise<void> {

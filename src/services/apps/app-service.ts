@@ -233,12 +233,10 @@ export class AppService {
     const tasks = new Map((await tasksRepo.getMany(this.store.db, taskIds)).map((task) => [task.id, task]));
     const byJob = new Map<string, ServiceInstance[]>(jobs.map((job) => [job.id, []]));
     for (const instance of instances) byJob.get(instance.jobId)?.push(instance);
-    const stoppingJobs = new Set<string>();
-    for (const job of jobs) {
-      if (!TERMINAL_JOB_STATES.has(job.state)) continue;
-      const active = await tasksRepo.listByJobAndStates(this.store.db, job.id, ['stopping']);
-      if (active.length > 0) stoppingJobs.add(job.id);
-    }
+    const stoppingJobs = await appsRepo.jobsWithStoppingTasks(
+      this.store.db,
+      jobs.filter((job) => TERMINAL_JOB_STATES.has(job.state)).map((job) => job.id),
+    );
     return jobs.map((job) => ({ job, instances: byJob.get(job.id)!, tasks, stopping: stoppingJobs.has(job.id) }));
   }
 

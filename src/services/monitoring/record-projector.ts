@@ -3,6 +3,7 @@ import { MONITORING_ARCHIVED, MONITORING_RUNNING_OR_ARCHIVING, type JobRecord, t
 import type { Job } from '../../core/model.js';
 import type { Store } from '../../store/open.js';
 import * as recordsRepo from '../../store/records-repo.js';
+import { CoalescedPasses } from '../coalesced-passes.js';
 import type { EventBus } from '../event-bus.js';
 import type { MetricService } from './metric-service.js';
 
@@ -30,8 +31,7 @@ export class RecordProjector {
   private timer: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly passes: CoalescedPasses;
   private lastRetention = 0;
   /** Jobs up to this numeric id have a record (made on the first pass after a start, from 0). */
   private watermark = 0;
@@ -40,7 +40,12 @@ export class RecordProjector {
     private readonly store: Store,
     private readonly metrics: MetricService,
     private readonly options: ProjectorOptions,
-  ) {}
+  ) {
+    this.passes = new CoalescedPasses(async () => {
+      while ((await this.pass()) === BATCH);
+      await this.retain();
+    }, options.onError);
+  }
 
   start(bus: EventBus): void {
     this.unsubscribe = bus.subscribe((event) => {
@@ -55,7 +60,7 @@ export class RecordProjector {
     this.unsubscribe?.();
     clearInterval(this.timer);
     clearTimeout(this.pending);
-    await this.running;
+    await this.passes.stop();
   }
 
   /** A pass shortly: changes that come together share it. */
@@ -68,26 +73,8 @@ export class RecordProjector {
     this.pending.unref();
   }
 
-  /** Runs a pass now (or once more after the one under way); resolves when it is done. */
-  wake(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          while ((await this.pass()) === BATCH);
-          await this.retain();
-        } while (this.again);
-      } catch (error) {
-        this.options.onError(error);
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
+  wake(): void {
+    this.passes.wake();
   }
 
   /**

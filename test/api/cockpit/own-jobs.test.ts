@@ -71,8 +71,9 @@ describe.each(STORES)('Gantry\'s own jobs in ClusterCockpit (%s)', (store) => {
     expect(running).toMatchObject({ jobId: id, user: 'admin', metaData: { jobName: 'watched' } });
     await request(`${t.url}/api/0.7/execution/${id}`, { method: 'DELETE', headers: admin });
     const ended = await eventually(async () => (await listed('app')).find((job: any) => job.id === id && job.jobState === 'cancelled'), 20_000, 'the execution to be recorded cancelled');
-    // A zero duration is left out, as in ClusterCockpit.
-    expect(ended.duration ?? 0).toBeGreaterThanOrEqual(0);
+    // Its start is when it was admitted, this run; a zero duration is left out, as in ClusterCockpit.
+    expect(ended.startTime).toBeGreaterThanOrEqual(running.startTime);
+    expect(ended.startTime * 1000).toBeLessThanOrEqual(Date.now());
     // Deleting the execution deletes its record.
     await request(`${t.url}/api/0.7/execution/delete/${id}`, { method: 'DELETE', headers: admin });
     expect((await request(`${t.url}/api/jobs/${id}`, { headers: admin })).status).toBe(404);
