@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /**
- * The dependency direction of DESIGN.md: api → services → store | scheduler | runtime → core.
+ * The dependency direction of DESIGN.md: api → services → store | scheduler | runtime | broker → core
+ * (the message brokers may use the store: the embedded one keeps its queues there).
  * Each entry forbids a folder from importing the folders listed.
  */
 const layerRules = [
@@ -11,6 +12,7 @@ const layerRules = [
   { from: 'src/runtime/**', forbid: ['**/store/**', '**/services/**', '**/scheduler/**', '**/api/**', '**/cli/**'] },
   { from: 'src/scheduler/**', forbid: ['**/services/**', '**/api/**', '**/cli/**', '**/worker/**'] },
   { from: 'src/worker/**', forbid: ['**/store/**', '**/services/**', '**/scheduler/**', '**/api/**', '**/cli/**'] },
+  { from: 'src/broker/**', forbid: ['**/services/**', '**/scheduler/**', '**/worker/**', '**/runtime/**', '**/api/**', '**/cli/**'] },
   { from: 'src/services/**', forbid: ['**/api/**', '**/cli/**'] },
   { from: 'src/api/tork/**', forbid: ['**/api/zoe/**', '**/api/zeroboot/**', '**/api/cockpit/**', '**/api/ewms/**', '**/store/**'] },
 ];

@@ -11,6 +11,7 @@ import * as m0007 from './migrations/0007-metric-samples.js';
 import * as m0008 from './migrations/0008-node-states.js';
 import * as m0009 from './migrations/0009-metric-chunks.js';
 import * as m0010 from './migrations/0010-binary-chunks.js';
+import * as m0011 from './migrations/0011-workflows.js';
 
 type MigrationModule = { up(db: Kysely<unknown>, dialect: SqlDialect): Promise<void> };
 
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '0008-node-states': m0008,
   '0009-metric-chunks': m0009,
   '0010-binary-chunks': m0010,
+  '0011-workflows': m0011,
 };
 
 class CodeMigrations implements MigrationProvider {

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Row shapes of every table. Times are epoch milliseconds; JSON columns hold text
@@ -278,6 +278,53 @@ export interface NodeStateRow {
   reported_at: number;
 }
 
+/** A workflow document (text on SQLite, jsonb on PostgreSQL, read back as a string or an object). */
+export type DocColumn = ColumnType<unknown, string, string>;
+
+export interface WfWorkflowRow {
+  seq: Generated<number>;
+  workflow_id: string;
+  job_id: string;
+  owner_id: string;
+  doc: DocColumn;
+}
+
+export interface WfTaskDirectiveRow {
+  seq: Generated<number>;
+  task_id: string;
+  workflow_id: string;
+  doc: DocColumn;
+}
+
+export interface WfTaskforceRow {
+  seq: Generated<number>;
+  taskforce_uuid: string;
+  workflow_id: string;
+  task_id: string;
+  phase: string;
+  schedd: string;
+  doc: DocColumn;
+}
+
+export interface MqQueueRow {
+  queue_id: string;
+  workflow_id: string;
+  alias: string;
+  public: number;
+  created_at: number;
+  closed_at: number | null;
+}
+
+export interface MqMessageRow {
+  id: Generated<number>;
+  queue_id: string;
+  body: string;
+  published_at: number;
+  visible_at: number;
+  deliveries: number;
+  lease: string | null;
+}
+
 export interface Database {
   jobs: JobRow;
   tasks: TaskRow;
@@ -300,4 +347,9 @@ export interface Database {
   job_tag_links: JobTagLinkRow;
   metric_chunks: MetricChunkRow;
   node_states: NodeStateRow;
+  wf_workflows: WfWorkflowRow;
+  wf_task_directives: WfTaskDirectiveRow;
+  wf_taskforces: WfTaskforceRow;
+  mq_queues: MqQueueRow;
+  mq_messages: MqMessageRow;
 }

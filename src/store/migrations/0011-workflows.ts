@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely';
+
+/**
+ * Event workflows (EWMS): workflows, their task directives and taskforces, kept
+ * as the JSON documents EWMS answers with (queried by field path), each with a
+ * sequence number that orders pages; and the embedded message queues with their
+ * messages. Frozen: never edit a migration that has shipped; add a new one.
+ * Imports nothing of Gantry's.
+ */
+export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  const big = dialect === 'postgres' ? 'bigint' : 'integer';
+  const doc = dialect === 'postgres' ? 'jsonb' : 'text';
+  const withSeq = (name: string) => {
+    const table = db.schema.createTable(name);
+    return dialect === 'postgres'
+      ? table.addColumn('seq', 'bigserial', (c) => c.primaryKey())
+      : table.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement());
+  };
+
+  await withSeq('wf_workflows')
+    .addColumn('workflow_id', 'text', (c) => c.notNull().unique())
+    // The Gantry job (kind `workflow`) whose tasks are the workflow's pilots.
+    .addColumn('job_id', 'text', (c) => c.notNull())
+    .addColumn('owner_id', 'text', (c) => c.notNull())
+    .addColumn('doc', doc, (c) => c.notNull())
+    .execute();
+
+  await withSeq('wf_task_directives')
+    .addColumn('task_id', 'text', (c) => c.notNull().unique())
+    .addColumn('workflow_id', 'text', (c) => c.notNull())
+    .addColumn('doc', doc, (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('wf_task_directives_workflow').on('wf_task_directives').column('workflow_id').execute();
+
+  await withSeq('wf_taskforces')
+    .addColumn('taskforce_uuid', 'text', (c) => c.notNull().unique())
+    .addColumn('workflow_id', 'text', (c) => c.notNull())
+    .addColumn('task_id', 'text', (c) => c.notNull())
+    // Copies of the document's fields that the taskforce managers poll by.
+    .addColumn('phase', 'text', (c) => c.notNull())
+    .addColumn('schedd', 'text', (c) => c.notNull())
+    .addColumn('doc', doc, (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('wf_taskforces_workflow').on('wf_taskforces').column('workflow_id').execute();
+  await db.schema.createIndex('wf_taskforces_phase').on('wf_taskforces').columns(['schedd', 'phase']).execute();
+
+  await db.schema
+    .createTable('mq_queues')
+    .addColumn('queue_id', 'text', (c) => c.primaryKey())
+    .addColumn('workflow_id', 'text', (c) => c.notNull())
+    .addColumn('alias', 'text', (c) => c.notNull())
+    // 1 when the workflow's users publish to or read from it (public_queue_aliases).
+    .addColumn('public', 'integer', (c) => c.notNull())
+    .addColumn('created_at', big, (c) => c.notNull())
+    // When its workflow ended: nothing more is published to it.
+    .addColumn('closed_at', big)
+    .execute();
+  await db.schema.createIndex('mq_queues_workflow').on('mq_queues').column('workflow_id').execute();
+
+  const messages = db.schema.createTable('mq_messages');
+  await (dialect === 'postgres' ? messages.addColumn('id', 'bigserial', (c) => c.primaryKey()) : messages.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()))
+    .addColumn('queue_id', 'text', (c) => c.notNull())
+    .addColumn('body', 'text', (c) => c.notNull())
+    .addColumn('published_at', big, (c) => c.notNull())
+    // Epoch ms from which it may be delivered (again): publish time, or the end of a delivery's lease.
+    .addColumn('visible_at', big, (c) => c.notNull())
+    .addColumn('deliveries', 'integer', (c) => c.notNull())
+    // The token of the delivery that holds it; an ack must present it.
+    .addColumn('lease', 'text')
+    .execute();
+  await db.schema.createIndex('mq_messages_ready').on('mq_messages').columns(['queue_id', 'visible_at', 'id']).execute();
+}
