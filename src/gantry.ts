@@ -34,6 +34,17 @@ import { Writer } from './services/writer.js';
 import { openStore, type Store } from './store/open.js';
 import { GANTRY_VERSION } from './version.js';
 import { Worker } from './worker/worker.js';
+import type { MessageBroker } from './broker/broker.js';
+import { StoreBroker } from './broker/store-broker.js';
+import { pilotQueueOf } from './core/workflow.js';
+import * as settingsRepo from './store/settings-repo.js';
+import { PilotEngine } from './services/workflows/pilot-engine.js';
+import { QueueService } from './services/workflows/queue-service.js';
+import { QueueTokens } from './services/workflows/queue-tokens.js';
+import { TaskforceManager } from './services/workflows/taskforce-manager.js';
+import { TmsService } from './services/workflows/tms-service.js';
+import { WorkflowService } from './services/workflows/workflow-service.js';
+import { randomBytes } from 'node:crypto';
 
 /** The configured work root, else the default for this data directory (logged when it is not the usual one). */
 function workRootOf(config: GantryConfig, logger: Logger): string {
@@ -71,6 +82,18 @@ export interface Core {
    * it is kept in when it was generated (for the CLI to show once).
    */
   firstAdmin: FirstAdmin | undefined;
+  /** Event workflows (EWMS): workflows, task directives, taskforces. */
+  workflows: WorkflowService;
+  /** The workflows' message queues. */
+  queues: QueueService;
+  /** Queue tokens: the credential of one workflow's queues. */
+  queueTokens: QueueTokens;
+  /** What task management services (EWMS's TMS) ask and report. */
+  tms: TmsService;
+  /** Gantry's own task management for its workers' locations (pilots' reports go here). */
+  taskforces: TaskforceManager;
+  /** Tells the core the URL it is served at, once the server listens (pilots and profiles name it). */
+  listeningAt(url: string): void;
   /** The in-process worker, when enabled. */
   worker: Worker | undefined;
   version: string;
@@ -114,7 +137,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     retryBackoffMaxMs: config.scheduler.retryBackoffMaxMs,
   });
   const appEngine = new AppEngine();
-  const gateway = new WorkerGateway(store, writer, new TaskEventRouter(engine, appEngine), (error, jobId) =>
+  const gateway = new WorkerGateway(store, writer, new TaskEventRouter(engine, appEngine, new PilotEngine()), (error, jobId) =>
     logger.error({ err: error, jobId, component: 'gateway' }, 'task reports could not be applied; failing their tasks'),
   );
   const scheduler = new Scheduler({
@@ -167,6 +190,27 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   );
   const webhooks = new WebhookService(store, bus, options.webhookRenderer, config.webhooks, logger.child({ component: 'webhooks' }));
 
+  let serverUrl = config.server;
+  const queueTokens = new QueueTokens(await settingsRepo.getOrInsert(store.db, 'mq.key', randomBytes(32).toString('base64'), Date.now()));
+  const broker: MessageBroker = await brokerOf(config, store, queueTokens, () => serverUrl, logger);
+  await broker.start();
+  const queues = new QueueService(store, broker);
+  const workflows = new WorkflowService(store, writer, {
+    externalLocations: config.ewms.locations,
+    localLocation: config.worker.enabled ? config.worker.location : undefined,
+    queryPageRows: config.ewms.queryPageRows,
+    replaySeconds: config.ewms.replaySeconds,
+  });
+  const tms = new TmsService(store, writer, queues);
+  const taskforces = new TaskforceManager(store, writer, queues, queueTokens, {
+    tickMs: config.ewms.tickMs,
+    visibilityMs: config.ewms.visibilitySeconds * 1000,
+    node: process.execPath,
+    serverUrl: () => serverUrl,
+    onError: (error) => logger.error({ err: error, component: 'taskforces' }, 'managing taskforces failed'),
+  });
+  workflows.onChange = () => taskforces.wake();
+
   const counters = new Counters();
   counters.start(bus);
   const recovered = await recoverAfterRestart(store, writer, gateway);
@@ -176,6 +220,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
   scheduler.start();
   appScheduler.start();
   projector.start(bus);
+  taskforces.start(bus);
   apps.start(60_000);
   nodes.start(Math.max(1_000, Math.floor(config.scheduler.nodeTimeoutMs / 3)));
   schedules.start();
@@ -197,11 +242,11 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
       registration: {
         name: config.worker.name,
         version: GANTRY_VERSION,
-        queues: config.worker.queues,
+        queues: [...config.worker.queues, pilotQueueOf(config.worker.location)],
         maxTasks: config.worker.maxTasks,
         capacityCpus: cpus().length,
         capacityMemoryBytes: totalmem(),
-        labels: {},
+        labels: { location: config.worker.location },
       },
       heartbeatMs: config.worker.heartbeatMs,
       sampleMs: config.worker.sampleMs,
@@ -218,6 +263,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     await scheduler.stop();
     await appScheduler.stop();
     await projector.stop();
+    await taskforces.stop();
     apps.stop();
     await worker?.stop(config.shutdown.graceMs);
     await runtime?.stop();
@@ -227,8 +273,32 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     await webhooks.stop();
     counters.stop();
     await metrics.stop();
+    await broker.stop();
     await store.close();
   };
+  const listeningAt = (url: string): void => {
+    serverUrl = url;
+  };
 
-  return { config, store, bus, jobs, apps, quotas, appRoles, records, metrics, nodes, schedules, gateway, scheduler, counters, identity, exec: exec.exec, firstAdmin, worker, version: GANTRY_VERSION, stop };
+  return { config, store, bus, jobs, apps, quotas, appRoles, records, metrics, nodes, schedules, gateway, scheduler, counters, identity, exec: exec.exec, workflows, queues, queueTokens, tms, taskforces, listeningAt, firstAdmin, worker, version: GANTRY_VERSION, stop };
+}
+
+/** The workflows' message broker: a configured AMQP one (RabbitMQ), else Gantry's own queues in its store. */
+async function brokerOf(config: GantryConfig, store: Store, tokens: QueueTokens, serverUrl: () => string, logger: Logger): Promise<MessageBroker> {
+  if (config.ewms.mq) {
+    const { AmqpBroker } = await import('./broker/amqp-broker.js');
+    return new AmqpBroker({
+      url: config.ewms.mq,
+      ...(config.ewms.mqManagementUrl ? { managementUrl: config.ewms.mqManagementUrl } : {}),
+      ...(config.ewms.mqPublicAddress ? { publicAddress: config.ewms.mqPublicAddress } : {}),
+      maxDeliveries: config.ewms.maxDeliveries,
+      secret: tokens.tokenOf('amqp-passwords'),
+      onError: (error: unknown) => logger.error({ err: error, component: 'broker' }, 'the AMQP broker failed'),
+    });
+  }
+  return new StoreBroker(store, {
+    address: serverUrl,
+    tokenOf: (workflowId) => tokens.tokenOf(workflowId),
+    maxDeliveries: config.ewms.maxDeliveries,
+  });
 }

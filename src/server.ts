@@ -40,6 +40,9 @@ export async function startServer(config: GantryConfig, options: { logger?: Logg
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  // Pilots run beside the server: where it listens on every address, they reach it on loopback.
+  const reachableHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : host;
+  core.listeningAt(`${config.tls ? 'https' : 'http'}://${reachableHost}:${port}`);
   let closing: Promise<void> | undefined;
   return {
     core,

@@ -11,6 +11,8 @@ import { torkJobSummary, torkTaskSummary } from './tork/render.js';
 import { zerobootPlugin } from './zeroboot/plugin.js';
 import { zoePlugin } from './zoe/plugin.js';
 import { cockpitPlugin } from './cockpit/plugin.js';
+import { ewmsPlugin } from './ewms/plugin.js';
+import { QueueTokens } from '../services/workflows/queue-tokens.js';
 
 /**
  * How webhook bodies render jobs and tasks: pipelines are Tork's, so Tork's shapes,
@@ -65,11 +67,14 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<{ app
     anonymous: config.auth.anonymous,
     apiAllowedIps: config.auth.apiAllowedIps,
     loopbackOnly: LOOPBACK.test(config.host),
+    queueTokenWorkflow: (token) => core.queueTokens.workflowOf(token),
+    isQueueToken: (token) => QueueTokens.looksLikeOne(token),
   });
   await app.register(torkPlugin, { core });
   await app.register(zoePlugin, { core, prefix: '/api/0.7' });
   await app.register(zerobootPlugin, { core });
   await app.register(cockpitPlugin, { core });
+  await app.register(ewmsPlugin, { core });
   return { app: app as unknown as FastifyInstance, routes };
 }
 

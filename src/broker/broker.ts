@@ -21,6 +21,8 @@ export interface ConsumeOptions {
   visibilityMs: number;
   /** When the queue is empty, wait up to this long for a message. */
   waitMs: number;
+  /** Who consumes (a pilot's id): its leases can be given back at once when it is seen to end. */
+  consumer?: string;
 }
 
 export interface QueueDepth {
@@ -59,6 +61,12 @@ export interface MessageBroker {
   /** Gives the messages back now (or after `delayMs`), counting the delivery; returns how many were still leased. */
   nack(queueId: string, ackIds: readonly string[], delayMs?: number): Promise<number>;
   depth(queueId: string): Promise<QueueDepth>;
+  /**
+   * Gives back at once what `consumer` still holds in these queues (it ended).
+   * Brokers that see their consumers' connections drop do this themselves and
+   * need not implement it.
+   */
+  releaseConsumer?(queueIds: readonly string[], consumer: string): Promise<number>;
 }
 
 /** The dead-letter queue of a queue. */

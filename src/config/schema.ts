@@ -63,6 +63,8 @@ export const configSchema = z
         heartbeatMs: z.number().int().positive().default(10_000),
         /** Milliseconds between samples of each running task's cpu load and memory (its metrics); 0: none. */
         sampleMs: z.number().int().nonnegative().default(10_000),
+        /** The cluster location this worker is at (EWMS's `cluster_locations`): taskforces there run their pilots on it. */
+        location: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a location is 1 to 64 letters, digits and . _ -').default('local'),
       })
       .strict()
       .prefault({}),
@@ -154,6 +156,33 @@ export const configSchema = z
               .loose(),
           )
           .default([]),
+      })
+      .strict()
+      .prefault({}),
+    ewms: z
+      .object({
+        /** An AMQP broker (`amqp://user:password@host:5672/vhost`, RabbitMQ) for the workflows' queues; unset: Gantry's own queues in its store. */
+        mq: z.string().regex(/^amqps?:\/\//, 'an AMQP URL starts with amqp:// or amqps://').optional(),
+        /** RabbitMQ's management API, which makes each workflow's user; default the broker's host on port 15672, with its credentials. */
+        mqManagementUrl: z.url().optional(),
+        /** Where pilots and users reach the broker, as profiles tell them; default the broker URL's host and port. */
+        mqPublicAddress: nonEmpty.optional(),
+        /** A message delivered this many times without an ack goes to its queue's dead-letter queue. */
+        maxDeliveries: z.number().int().min(1).max(1_000).default(5),
+        /** Seconds a pilot holds an event before it is delivered to another (unless the pilot acks, nacks or is seen to end first). */
+        visibilitySeconds: z.number().int().positive().default(600),
+        /**
+         * Cluster locations served by a task management service outside Gantry (one that drives
+         * HTCondor through the /v1/tms routes), each with the schedd it polls for. Locations of
+         * Gantry's own workers need no entry.
+         */
+        locations: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a location is 1 to 64 letters, digits and . _ -'), z.object({ schedd: nonEmpty }).strict()).default({}),
+        /** Most documents in one page of a query's answer. */
+        queryPageRows: z.number().int().min(1).max(100_000).default(1_000),
+        /** A POST repeated with the same body by the same user within this many seconds is a replay: it gets the first answer. */
+        replaySeconds: z.number().int().nonnegative().default(300),
+        /** Milliseconds between the taskforce manager's passes when nothing wakes it. */
+        tickMs: z.number().int().positive().default(1_000),
       })
       .strict()
       .prefault({}),

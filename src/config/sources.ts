@@ -34,6 +34,8 @@ export const ENV_KEYS: Readonly<Record<string, { path: string[]; type: ValueType
   GANTRY_WORKER_NAME: { path: ['worker', 'name'], type: 'string' },
   GANTRY_WORKER_QUEUES: { path: ['worker', 'queues'], type: 'list' },
   GANTRY_WORKER_MAX_TASKS: { path: ['worker', 'maxTasks'], type: 'number' },
+  GANTRY_WORKER_LOCATION: { path: ['worker', 'location'], type: 'string' },
+  GANTRY_MQ: { path: ['ewms', 'mq'], type: 'string' },
   GANTRY_SANDBOX: { path: ['runtime', 'sandbox'], type: 'string' },
   GANTRY_ALLOW_BIND_MOUNTS: { path: ['runtime', 'allowBindMounts'], type: 'boolean' },
   GANTRY_SHUTDOWN_GRACE_MS: { path: ['shutdown', 'graceMs'], type: 'number' },
@@ -66,6 +68,8 @@ export interface CommandLineFlags {
   user?: string;
   /** `false` for `--no-worker`; leave unset otherwise (there is no flag that turns the worker on). */
   worker?: boolean;
+  /** The AMQP broker of the workflows' message queues. */
+  mq?: string;
 }
 
 const FLAG_KEYS: Readonly<Record<keyof CommandLineFlags, { flag: string; path: string[]; type: ValueType }>> = {
@@ -77,6 +81,7 @@ const FLAG_KEYS: Readonly<Record<keyof CommandLineFlags, { flag: string; path: s
   token: { flag: '--token', path: ['client', 'token'], type: 'string' },
   user: { flag: '--user', path: ['client', 'user'], type: 'string' },
   worker: { flag: '--no-worker', path: ['worker', 'enabled'], type: 'boolean' },
+  mq: { flag: '--mq', path: ['ewms', 'mq'], type: 'string' },
 };
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {

@@ -34,7 +34,7 @@ export interface User {
 }
 
 /** How a request proved who it is. */
-export type CredentialKind = 'basic' | 'access-token' | 'cookie' | 'jwt' | 'api-key' | 'worker-token' | 'anonymous';
+export type CredentialKind = 'basic' | 'access-token' | 'cookie' | 'jwt' | 'api-key' | 'worker-token' | 'queue-token' | 'anonymous';
 
 /** The one answer to "who is this?", whatever the credential. */
 export interface Principal {
@@ -44,6 +44,8 @@ export interface Principal {
   roles: readonly Role[];
   projects: readonly string[];
   via: CredentialKind;
+  /** For a queue token: the one workflow whose queues it reaches. */
+  workflowId?: string;
 }
 
 /** Whether the principal may see every user's work, not only its own. */

@@ -5,7 +5,11 @@
  */
 
 export interface RunMount {
-  type: 'volume' | 'bind' | 'tmpfs';
+  /**
+   * `gantry`: Gantry's own installation, read-only (what its own programs run
+   * from, such as a workflow's pilot); the node decides where that is.
+   */
+  type: 'volume' | 'bind' | 'tmpfs' | 'gantry';
   /** Host path for `bind`; unused otherwise. */
   source?: string;
   /** Path inside the sandbox. */

@@ -95,3 +95,42 @@ export interface TaskforceDoc {
 
 /** The three collections EWMS queries. */
 export type WorkflowCollection = 'workflows' | 'task-directives' | 'taskforces';
+
+/** EWMS's ids: `WF-<hex epoch seconds>-<8 hex>`, and task and taskforce ids built on their parent's. */
+export function newWorkflowId(now: number, random: () => string): string {
+  return `WF-${Math.floor(now / 1000).toString(16)}-${random()}`;
+}
+
+export function newTaskId(workflowId: string, random: () => string): string {
+  return `TK-${workflowId.replace(/^WF-/, '')}-${random()}`;
+}
+
+export function newTaskforceUuid(taskId: string, random: () => string): string {
+  return `TF-${taskId.replace(/^TK-/, '')}-${random()}`;
+}
+
+/**
+ * The taskforce after an attempt to move it to `change.target_phase`: logged
+ * either way (EWMS logs failed attempts too), and moved when it succeeded.
+ */
+export function withPhaseChange(taskforce: TaskforceDoc, change: Omit<PhaseChange, 'timestamp'> & { timestamp?: number }, now: number): TaskforceDoc {
+  const entry: PhaseChange = { ...change, timestamp: change.timestamp ?? now / 1000 };
+  return {
+    ...taskforce,
+    phase: change.was_successful ? change.target_phase : taskforce.phase,
+    phase_change_log: [...taskforce.phase_change_log, entry],
+  };
+}
+
+/** Failed attempts to reach `phase` so far (the external TMS's retries are counted by these). */
+export function failedAttempts(taskforce: TaskforceDoc, phase: TaskforcePhase): number {
+  return taskforce.phase_change_log.filter((entry) => entry.target_phase === phase && !entry.was_successful).length;
+}
+
+/** The cluster location a taskforce runs at is named by its schedd: `gantry@<location>` for Gantry's own nodes. */
+export const BUILT_IN_SCHEDD_PREFIX = 'gantry@';
+
+/** The task queue the pilots of a location wait in: nodes labelled with that location serve it. */
+export function pilotQueueOf(location: string): string {
+  return `ewms@${location}`;
+}

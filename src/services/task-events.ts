@@ -24,15 +24,17 @@ export interface TaskEvents {
   requeueInterrupted(uow: UnitOfWork, fx: Effects, task: Task, now: number): Promise<void>;
 }
 
-/** Sends each task's events to the engine of its job's kind: applications to theirs, everything else to the pipeline engine. */
+/** Sends each task's events to the engine of its job's kind: applications and workflows to theirs, everything else to the pipeline engine. */
 export class TaskEventRouter implements TaskEvents {
   constructor(
     private readonly pipelines: TaskEvents,
     private readonly apps: TaskEvents,
+    private readonly pilots: TaskEvents,
   ) {}
 
   private async engineOf(uow: UnitOfWork, task: Task): Promise<TaskEvents> {
-    return (await uow.job(task.jobId))?.kind === 'app' ? this.apps : this.pipelines;
+    const kind = (await uow.job(task.jobId))?.kind;
+    return kind === 'app' ? this.apps : kind === 'workflow' ? this.pilots : this.pipelines;
   }
 
   async taskStarted(uow: UnitOfWork, fx: Effects, task: Task, start: TaskStart, at: number): Promise<void> {

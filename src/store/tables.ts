@@ -286,6 +286,8 @@ export interface WfWorkflowRow {
   workflow_id: string;
   job_id: string;
   owner_id: string;
+  request_digest: string;
+  created_at: number;
   doc: DocColumn;
 }
 
@@ -303,6 +305,8 @@ export interface WfTaskforceRow {
   task_id: string;
   phase: string;
   schedd: string;
+  request_digest: string;
+  created_at: number;
   doc: DocColumn;
 }
 
@@ -312,6 +316,7 @@ export interface MqQueueRow {
   alias: string;
   public: number;
   created_at: number;
+  activated_at: number | null;
   closed_at: number | null;
 }
 

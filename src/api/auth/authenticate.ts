@@ -12,6 +12,10 @@ export interface AuthSettings {
   apiAllowedIps: readonly string[];
   /** The server listens on loopback only (exec routes may then go without keys). */
   loopbackOnly: boolean;
+  /** The workflow a queue token names, or undefined when it is not a valid one. */
+  queueTokenWorkflow: (token: string) => string | undefined;
+  /** Whether a bearer credential has the form of a queue token (and so is looked at only as one). */
+  isQueueToken: (token: string) => boolean;
 }
 
 /** Who a request without a credential is on an open exec route. */
@@ -52,7 +56,7 @@ export function registerAuthentication(app: FastifyInstance, identity: IdentityS
     } else {
       if (principal.via === 'worker-token') throw new GantryError('forbidden', 'a worker token only serves the worker routes');
       const { roles, adminAddresses } = auth.access;
-      if (roles && !roles.some((role) => principal.roles.includes(role))) {
+      if (roles && principal.via !== 'queue-token' && !roles.some((role) => principal.roles.includes(role))) {
         throw new GantryError('forbidden', `this needs the role ${roles.join(' or ')}`);
       }
       if (adminAddresses && !addressAllowed(settings.apiAllowedIps, request.ip)) {
@@ -80,6 +84,12 @@ async function resolve(identity: IdentityService, settings: AuthSettings, reques
     case 'cookie':
       return identity.resolveCookie(credential.username, credential.issuedAt);
     case 'bearer': {
+      if (settings.isQueueToken(credential.token)) {
+        const workflowId = settings.queueTokenWorkflow(credential.token);
+        if (workflowId === undefined) throw new GantryError('unauthenticated', 'invalid queue token');
+        if (auth.access.kind !== 'principal' || !auth.access.queueTokens) throw new GantryError('forbidden', "a queue token only serves its workflow's queue routes");
+        return { userId: null, username: `workflow:${workflowId}`, roles: [], projects: [], via: 'queue-token', workflowId };
+      }
       const principal = await identity.resolveBearer(credential.token);
       if (principal.via === 'api-key') {
         const taken = identity.takeApiKeyRequest(credential.token);

@@ -13,13 +13,15 @@ export type DialectName = 'tork' | 'zoe' | 'zeroboot' | 'cockpit' | 'ewms';
  *   anonymous user); with `roles`, one of them; with `adminAddresses`, only from
  *   the addresses in `auth.apiAllowedIps` (ClusterCockpit's admin routes).
  * - `worker`: a worker token (the worker protocol's routes).
+ * - `principal` with `queueTokens` (the workflows' queue routes): also a
+ *   workflow's queue token, which reaches that workflow's queues only.
  * - `principal` with `openWithoutKeys` (Zeroboot's exec routes): as Zeroboot,
  *   a request without a credential is let through while its keys file holds no
  *   keys, but only while the server listens on loopback alone.
  */
 export type RouteAccess =
   | { kind: 'public' }
-  | { kind: 'principal'; roles?: readonly Role[]; adminAddresses?: boolean; openWithoutKeys?: boolean }
+  | { kind: 'principal'; roles?: readonly Role[]; adminAddresses?: boolean; openWithoutKeys?: boolean; queueTokens?: boolean }
   | { kind: 'worker' };
 
 export interface RouteAuth {
@@ -50,6 +52,11 @@ export function userRoute(dialect: DialectName, roles?: readonly Role[]): { conf
 /** Route options of Zeroboot's exec routes: any credential, or none while no keys file has keys and Gantry listens on loopback. */
 export function execRoute(dialect: DialectName): { config: { auth: RouteAuth } } {
   return { config: { auth: { dialect, access: { kind: 'principal', openWithoutKeys: true } } } };
+}
+
+/** Route options of a route for users and for the queue tokens of workflows (their pilots). */
+export function queueRoute(dialect: DialectName): { config: { auth: RouteAuth } } {
+  return { config: { auth: { dialect, access: { kind: 'principal', queueTokens: true } } } };
 }
 
 /** Route options of an admin route (role `admin`, or one of `roles`), held to `auth.apiAllowedIps`. */

@@ -13,6 +13,7 @@ interface ServeFlags {
   database?: string;
   config?: string;
   worker?: boolean;
+  mq?: string;
 }
 
 /**
@@ -43,6 +44,7 @@ export function registerServe(program: Command): void {
     .option('--database <url>', 'postgres://… or sqlite:<file> (default SQLite in the data directory)')
     .option('--config <file>', 'configuration file (default GANTRY_CONFIG, else gantry.yaml when present)')
     .option('--no-worker', 'do not start the in-process worker')
+    .option('--mq <url>', "amqp://… broker for event workflows' queues (default Gantry's own queues)")
     .action(async (flags: ServeFlags) => {
       const config = loadConfig({
         commandLine: {
@@ -51,6 +53,7 @@ export function registerServe(program: Command): void {
           data: flags.data,
           database: flags.database,
           worker: flags.worker === false ? false : undefined,
+          mq: flags.mq,
         },
         configFile: flags.config,
       });

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RunRequest } from '../runtime.js';
 import { checkSandboxPath, DEFAULT_WORKDIR, isWithin, stepArgv, TORK_DIR } from './tork-layout.js';
 
@@ -9,6 +10,9 @@ export interface PlannedMount {
   source?: string;
   readOnly: boolean;
 }
+
+/** Gantry's installation on this node, which `gantry` mounts show (read-only). */
+const GANTRY_HOME = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** What an attempt needs, checked before anything is made on the host. */
 export interface AttemptPlan {
@@ -42,6 +46,8 @@ export function planAttempt(request: RunRequest, settings: { allowBindMounts: bo
       if (!settings.allowBindMounts) return { error: `bind mounts are not allowed on this node (runtime.allowBindMounts is off): cannot mount ${mount.source ?? '?'} at ${mount.target}` };
       if (!mount.source || !posix.isAbsolute(mount.source)) return { error: `bind mount source "${mount.source ?? ''}" must be an absolute host path` };
       mounts.push({ type: 'bind', target: checked.path, source: posix.normalize(mount.source), readOnly: mount.readOnly === true });
+    } else if (mount.type === 'gantry') {
+      mounts.push({ type: 'bind', target: checked.path, source: GANTRY_HOME, readOnly: true });
     } else {
       mounts.push({ type: mount.type, target: checked.path, readOnly: mount.type === 'volume' && mount.readOnly === true });
     }

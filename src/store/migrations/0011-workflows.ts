@@ -22,8 +22,12 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
     // The Gantry job (kind `workflow`) whose tasks are the workflow's pilots.
     .addColumn('job_id', 'text', (c) => c.notNull())
     .addColumn('owner_id', 'text', (c) => c.notNull())
+    // A digest of the request that made it, so that a client replaying the POST gets this one again.
+    .addColumn('request_digest', 'text', (c) => c.notNull())
+    .addColumn('created_at', big, (c) => c.notNull())
     .addColumn('doc', doc, (c) => c.notNull())
     .execute();
+  await db.schema.createIndex('wf_workflows_request').on('wf_workflows').columns(['owner_id', 'request_digest']).execute();
 
   await withSeq('wf_task_directives')
     .addColumn('task_id', 'text', (c) => c.notNull().unique())
@@ -39,6 +43,9 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
     // Copies of the document's fields that the taskforce managers poll by.
     .addColumn('phase', 'text', (c) => c.notNull())
     .addColumn('schedd', 'text', (c) => c.notNull())
+    // Digest of the add-workers request that made it (empty for a workflow's first taskforces).
+    .addColumn('request_digest', 'text', (c) => c.notNull())
+    .addColumn('created_at', big, (c) => c.notNull())
     .addColumn('doc', doc, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('wf_taskforces_workflow').on('wf_taskforces').column('workflow_id').execute();
@@ -52,6 +59,8 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
     // 1 when the workflow's users publish to or read from it (public_queue_aliases).
     .addColumn('public', 'integer', (c) => c.notNull())
     .addColumn('created_at', big, (c) => c.notNull())
+    // When the broker made it (EWMS's activation): pilots and users can connect from then on.
+    .addColumn('activated_at', big)
     // When its workflow ended: nothing more is published to it.
     .addColumn('closed_at', big)
     .execute();
@@ -68,5 +77,5 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
     // The token of the delivery that holds it; an ack must present it.
     .addColumn('lease', 'text')
     .execute();
-  await db.schema.createIndex('mq_messages_ready').on('mq_messages').columns(['queue_id', 'visible_at', 'id']).execute();
+  await db.schema.createIndex('mq_messages_queue').on('mq_messages').columns(['queue_id', 'id']).execute();
 }

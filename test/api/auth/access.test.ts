@@ -22,9 +22,12 @@ import { eventually, request, startTestServer, TEST_ADMIN_PASSWORD, yamlHeaders,
  * owner's tokens, which nobody else may touch, support included); Zeroboot's
  * `exec` routes, open without a credential here (no keys file, loopback);
  * ClusterCockpit's `cockpit-api` routes (admins and API users) and its user API's
- * `own-only` routes (the caller's own jobs, whoever the caller is).
+ * `own-only` routes (the caller's own jobs, whoever the caller is); EWMS's
+ * `ewms-read` / `ewms-act` (one workflow's objects, which task management
+ * services, `api` users, also reach; support reads but does not change them).
+ * EWMS's TMS routes are `cockpit-api` routes too: admins and API users.
  */
-type RouteKind = 'public' | 'any' | 'read' | 'act' | 'admin' | 'password' | 'login' | 'own-token' | 'exec' | 'cockpit-api' | 'own-only';
+type RouteKind = 'public' | 'any' | 'read' | 'act' | 'admin' | 'password' | 'login' | 'own-token' | 'exec' | 'cockpit-api' | 'own-only' | 'ewms-read' | 'ewms-act';
 
 interface Fixture {
   aliceJob: string;
@@ -44,6 +47,10 @@ interface Fixture {
   aliceRecord: number;
   stoppedRecord: { id: number; jobId: number };
   freshRecord: () => Promise<{ id: number; jobId: number }>;
+  /** An active EWMS workflow of alice's at an outside TMS's location (no pilots start), and two more that cells end. */
+  workflow: { id: string; taskId: string; taskforce: string; queue: string; aborted: string; finished: string };
+  /** A fresh taskforce of alice's workflow in pending-starter (for the cells that submit one). */
+  pendingTaskforce: () => Promise<string>;
 }
 
 interface RouteCase {
@@ -141,6 +148,7 @@ const ROUTES: Record<string, RouteCase> = {
   'POST /api/0.7/quota/:id': { kind: 'admin', call: async () => ({ path: '/api/0.7/quota/1', body: JSON.stringify({ cores: 0 }), headers: jsonHeaders }) },
   'DELETE /api/0.7/quota/:id': { kind: 'admin', call: async (f) => ({ path: `/api/0.7/quota/${await f.freshQuota()}` }) },
   ...cockpitRoutes(),
+  ...ewmsRoutes(),
   'POST /v1/exec': { kind: 'exec', call: async () => ({ path: '/v1/exec', body: EXEC, headers: jsonHeaders }) },
   'POST /exec': { kind: 'exec', call: async () => ({ path: '/exec', body: EXEC, headers: jsonHeaders }) },
   'POST /v1/exec/batch': { kind: 'exec', call: async () => ({ path: '/v1/exec/batch', body: JSON.stringify({ executions: [JSON.parse(EXEC)] }), headers: jsonHeaders }) },
@@ -151,6 +159,59 @@ const ROUTES: Record<string, RouteCase> = {
     call: async () => ({ path: '/users', body: JSON.stringify({ username: `made${unique++}`, password: 'a-long-password' }), headers: { 'content-type': 'application/json' } }),
   },
 };
+
+const OUTSIDE_LOCATION = 'osg';
+const WORKER_CONFIG = { condor_requirements: '', do_transfer_worker_stdouterr: false, max_worker_runtime: 60, n_cores: 1, priority: 1, worker_disk: '1G', worker_memory: '64M' };
+const WORKFLOW = () =>
+  JSON.stringify({
+    public_queue_aliases: ['in'],
+    tasks: [{ cluster_locations: [OUTSIDE_LOCATION], input_queue_aliases: ['in'], output_queue_aliases: ['out'], task_image: 'x', task_args: `cat # ${unique++}`, n_workers: 1, worker_config: WORKER_CONFIG }],
+  });
+
+function ewmsRoutes(): Record<string, RouteCase> {
+  const body = (value: unknown) => ({ body: JSON.stringify(value), headers: jsonHeaders });
+  const query = body({ query: {} });
+  return {
+    'POST /v1/workflows': { kind: 'any', call: async () => ({ path: '/v1/workflows', body: WORKFLOW(), headers: jsonHeaders }) },
+    'GET /v1/workflows/:workflow_id': { kind: 'ewms-read', call: async (f) => ({ path: `/v1/workflows/${f.workflow.id}` }) },
+    'POST /v1/workflows/:workflow_id/actions/abort': { kind: 'ewms-act', call: async (f) => ({ path: `/v1/workflows/${f.workflow.aborted}/actions/abort` }) },
+    'POST /v1/workflows/:workflow_id/actions/finished': { kind: 'ewms-act', call: async (f) => ({ path: `/v1/workflows/${f.workflow.finished}/actions/finished` }) },
+    'GET /v1/task-directives/:task_id': { kind: 'ewms-read', call: async (f) => ({ path: `/v1/task-directives/${f.workflow.taskId}` }) },
+    'POST /v1/task-directives/:task_id/actions/add-workers': {
+      kind: 'ewms-act',
+      call: async (f) => ({ path: `/v1/task-directives/${f.workflow.taskId}/actions/add-workers`, ...body({ cluster_location: OUTSIDE_LOCATION, n_workers: 1 }) }),
+    },
+    'GET /v1/taskforces/:taskforce_uuid': { kind: 'ewms-read', call: async (f) => ({ path: `/v1/taskforces/${f.workflow.taskforce}` }) },
+    'POST /v1/taskforces/:taskforce_uuid/pilot-status': { kind: 'admin', call: async (f) => ({ path: `/v1/taskforces/${f.workflow.taskforce}/pilot-status`, ...body({ pilot_id: 'p', state: 'Tasking' }) }) },
+    'POST /v1/query/workflows': { kind: 'any', call: async () => ({ path: '/v1/query/workflows', ...query }) },
+    'POST /v1/query/task-directives': { kind: 'any', call: async () => ({ path: '/v1/query/task-directives', ...query }) },
+    'POST /v1/query/taskforces': { kind: 'any', call: async () => ({ path: '/v1/query/taskforces', ...query }) },
+    'GET /v1/schema/openapi': { kind: 'public', call: async () => ({ path: '/v1/schema/openapi' }) },
+    'GET /v1/tms/pending-starter/taskforces': { kind: 'cockpit-api', call: async () => ({ path: '/v1/tms/pending-starter/taskforces?schedd=nowhere' }) },
+    'GET /v1/tms/pending-stopper/taskforces': { kind: 'cockpit-api', call: async () => ({ path: '/v1/tms/pending-stopper/taskforces?schedd=nowhere' }) },
+    'POST /v1/tms/condor-submit/taskforces/:taskforce_uuid': {
+      kind: 'cockpit-api',
+      call: async (f) => ({ path: `/v1/tms/condor-submit/taskforces/${await f.pendingTaskforce()}`, ...body({ cluster_id: 1, n_workers: 1, submit_dict: {}, job_event_log_fpath: '/log' }) }),
+    },
+    'POST /v1/tms/condor-submit/taskforces/:taskforce_uuid/failed': {
+      kind: 'cockpit-api',
+      call: async (f) => ({ path: `/v1/tms/condor-submit/taskforces/${await f.pendingTaskforce()}/failed`, ...body({ error: 'no' }) }),
+    },
+    'POST /v1/tms/condor-rm/taskforces/:taskforce_uuid': { kind: 'cockpit-api', call: async (f) => ({ path: `/v1/tms/condor-rm/taskforces/${f.workflow.taskforce}` }) },
+    'POST /v1/tms/condor-rm/taskforces/:taskforce_uuid/failed': { kind: 'cockpit-api', call: async (f) => ({ path: `/v1/tms/condor-rm/taskforces/${f.workflow.taskforce}/failed`, ...body({ error: 'no' }) }) },
+    'POST /v1/tms/condor-complete/taskforces/:taskforce_uuid': {
+      kind: 'cockpit-api',
+      call: async (f) => ({ path: `/v1/tms/condor-complete/taskforces/${f.workflow.taskforce}`, ...body({ condor_complete_ts: 1_700_000_000 }) }),
+    },
+    'POST /v1/tms/statuses/taskforces': { kind: 'cockpit-api', call: async (f) => ({ path: '/v1/tms/statuses/taskforces', ...body({ compound_statuses_by_taskforce: { [f.workflow.taskforce]: {} } }) }) },
+    'GET /v1/mqs/workflows/:workflow_id/mq-profiles/public': { kind: 'read', call: async (f) => ({ path: `/v1/mqs/workflows/${f.workflow.id}/mq-profiles/public` }) },
+    'GET /v1/mqs/queues/:mqid': { kind: 'read', call: async (f) => ({ path: `/v1/mqs/queues/${f.workflow.queue}` }) },
+    'POST /v1/mqs/queues/:mqid/messages': { kind: 'act', call: async (f) => ({ path: `/v1/mqs/queues/${f.workflow.queue}/messages`, ...body({ messages: ['cell'] }) }) },
+    'POST /v1/mqs/queues/:mqid/actions/consume': { kind: 'act', call: async (f) => ({ path: `/v1/mqs/queues/${f.workflow.queue}/actions/consume`, ...body({}) }) },
+    'POST /v1/mqs/queues/:mqid/actions/ack': { kind: 'act', call: async (f) => ({ path: `/v1/mqs/queues/${f.workflow.queue}/actions/ack`, ...body({ ack_ids: ['1.x'] }) }) },
+    'POST /v1/mqs/queues/:mqid/actions/nack': { kind: 'act', call: async (f) => ({ path: `/v1/mqs/queues/${f.workflow.queue}/actions/nack`, ...body({ ack_ids: ['1.x'] }) }) },
+  };
+}
 
 function cockpitRoutes(): Record<string, RouteCase> {
   const body = (value: unknown) => ({ body: JSON.stringify(value), headers: jsonHeaders });
@@ -216,6 +277,8 @@ function expected(kind: RouteKind, who: Who, via: Via): Expected {
   if (kind === 'admin') return who === 'admin' ? 'through' : 403;
   if (kind === 'cockpit-api') return who === 'admin' || who === 'api' ? 'through' : 403;
   if (kind === 'own-only') return who === 'owner' ? 'through' : 404;
+  if (kind === 'ewms-read') return who === 'other' ? 404 : 'through';
+  if (kind === 'ewms-act') return who === 'other' ? 404 : who === 'support' ? 403 : 'through';
   if (kind === 'any' || who === 'owner' || who === 'admin') return 'through';
   // Another user's object is not found, not forbidden: its existence is not told.
   if (who === 'other' || who === 'api') return 404;
@@ -230,7 +293,11 @@ describe.each(STORES)('access to every route on %s', (store) => {
   const basic = (user: string, password: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 
   beforeAll(async () => {
-    t = await startTestServer(store, { auth: { anonymous: {} }, exec: { enabled: true, spares: { python: 2, node: 1 } } });
+    t = await startTestServer(store, {
+      auth: { anonymous: {} },
+      exec: { enabled: true, spares: { python: 2, node: 1 } },
+      ewms: { tickMs: 100, locations: { [OUTSIDE_LOCATION]: { schedd: 'schedd.example' } } },
+    });
     const identity = t.server.core.identity;
     const password = 'a-long-password';
     for (const [username, role] of [
@@ -297,7 +364,30 @@ describe.each(STORES)('access to every route on %s', (store) => {
     const aliceRecord = (await newRecord()).id;
     const stoppedRecord = await newRecord();
     await records.stop(await records.get(stoppedRecord.id), { stopTime: 1_700_000_100 });
+    const ewmsPost = async (path: string, payload?: string): Promise<Record<string, any>> => {
+      const answer = await request<Record<string, any>>(`${t.url}${path}`, { method: 'POST', body: payload, headers: { ...jsonHeaders, ...asAlice } });
+      if (answer.status !== 200) throw new Error(`${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      return answer.body;
+    };
+    const ewmsGet = async (path: string): Promise<Record<string, any>> => (await request<Record<string, any>>(`${t.url}${path}`, { headers: asAlice })).body;
+    const workflow = await ewmsPost('/v1/workflows', WORKFLOW());
+    const queue = workflow.task_directives[0].input_queues[0] as string;
+    await eventually(async () => ((await ewmsGet(`/v1/mqs/workflows/${workflow.workflow.workflow_id}/mq-profiles/public`)).mqprofiles?.[0]?.is_activated ? true : undefined));
+    const taskId = workflow.task_directives[0].task_id as string;
     fixture = {
+      workflow: {
+        id: workflow.workflow.workflow_id,
+        taskId,
+        taskforce: workflow.taskforces[0].taskforce_uuid,
+        queue,
+        aborted: (await ewmsPost('/v1/workflows', WORKFLOW())).workflow.workflow_id,
+        finished: (await ewmsPost('/v1/workflows', WORKFLOW())).workflow.workflow_id,
+      },
+      pendingTaskforce: async () => {
+        const made = await ewmsPost(`/v1/task-directives/${taskId}/actions/add-workers`, JSON.stringify({ cluster_location: OUTSIDE_LOCATION, n_workers: unique++ + 1 }));
+        await eventually(async () => ((await ewmsGet(`/v1/taskforces/${made.taskforce_uuid}`)).phase === 'pending-starter' ? true : undefined));
+        return made.taskforce_uuid as string;
+      },
       aliceRecord,
       stoppedRecord,
       freshRecord: newRecord,

@@ -1,0 +1,72 @@
+import { GantryError } from '../../core/errors.js';
+import type { Task } from '../../core/model.js';
+import type { RunOutcome } from '../../core/run-spec.js';
+import { assertTaskTransition, type TaskState } from '../../core/states.js';
+import type * as tasksRepo from '../../store/tasks-repo.js';
+import type { UnitOfWork } from '../../store/unit-of-work.js';
+import type { Effects } from '../effects.js';
+import type { TaskEvents, TaskStart } from '../task-events.js';
+
+/**
+ * What becomes of pilots, the tasks of workflows. A pilot is never retried: one
+ * that dies leaves the events it held to be delivered to the others, and its
+ * taskforce records how it ended (as HTCondor would not restart a worker either).
+ */
+export class PilotEngine implements TaskEvents {
+  async taskStarted(uow: UnitOfWork, fx: Effects, task: Task, start: TaskStart, at: number): Promise<void> {
+    if (task.state !== 'scheduled') return;
+    await move(uow, fx, task, 'running', { startedAt: at, backendId: start.backendId });
+  }
+
+  async taskProgress(): Promise<void> {
+    // Pilots report their state over the workflow routes instead.
+  }
+
+  async taskFinished(uow: UnitOfWork, fx: Effects, task: Task, outcome: RunOutcome, now: number): Promise<void> {
+    if (task.state === 'stopping') {
+      await move(uow, fx, task, 'cancelled', { completedAt: now, exitCode: outcome.exitCode, error: outcome.error ?? 'stopped' });
+      return;
+    }
+    if (task.state === 'pending') {
+      await move(uow, fx, task, 'cancelled', { completedAt: now, error: outcome.error ?? 'stopped' });
+      return;
+    }
+    if (task.state !== 'running' && task.state !== 'scheduled') return;
+    if (outcome.end === 'exited' && outcome.exitCode === 0) {
+      await move(uow, fx, task, 'completed', { completedAt: now, exitCode: 0, startedAt: task.startedAt ?? now });
+    } else {
+      await move(uow, fx, task, 'failed', { failedAt: now, exitCode: outcome.exitCode, error: outcome.error ?? `pilot ended: ${outcome.end}` });
+    }
+  }
+
+  async taskAttemptFailed(uow: UnitOfWork, fx: Effects, task: Task, error: string, exitCode: number | null, now: number): Promise<void> {
+    await this.lost(uow, fx, task, error, exitCode, now);
+  }
+
+  async requeueUnstarted(uow: UnitOfWork, fx: Effects, task: Task, now: number): Promise<void> {
+    // It never ran: it may run elsewhere, or when the node is back.
+    if (task.state === 'scheduled') {
+      await move(uow, fx, task, 'pending', { nodeId: null, scheduledAt: null, enqueuedAt: now, runAfter: now });
+      fx.wakeScheduler = true;
+    }
+  }
+
+  async requeueInterrupted(uow: UnitOfWork, fx: Effects, task: Task, now: number): Promise<void> {
+    await this.lost(uow, fx, task, 'its node stopped the pilot (the node shut down)', null, now);
+  }
+
+  private async lost(uow: UnitOfWork, fx: Effects, task: Task, error: string, exitCode: number | null, now: number): Promise<void> {
+    if (task.state === 'stopping') {
+      await move(uow, fx, task, 'cancelled', { completedAt: now, error });
+      return;
+    }
+    if (task.state !== 'running' && task.state !== 'scheduled') return;
+    await move(uow, fx, task, 'failed', { failedAt: now, exitCode, error });
+  }
+}
+
+async function move(uow: UnitOfWork, fx: Effects, task: Task, to: TaskState, patch: tasksRepo.TaskPatch): Promise<void> {
+  assertTaskTransition(task.id, task.state, to);
+  if (!uow.updateTask(task.id, task.state, { ...patch, state: to })) throw new GantryError('conflict', `task ${task.id} changed while it was being updated`);
+  fx.emit({ type: 'task.state', task: { ...task, ...patch, state: to }, from: task.state, to });
+}
