@@ -122,7 +122,8 @@ export function ewmsBody<T extends z.ZodType>(body: unknown, schema: T): z.infer
       throw invalidInput(`the body is not JSON: ${(error as Error).message}`);
     }
   }
-  const parsed = schema.safeParse(value);
+  // With the input in each issue, a field of the wrong type is told apart from a missing one.
+  const parsed = schema.safeParse(value, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.map(String).join('.');

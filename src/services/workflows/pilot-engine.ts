@@ -8,9 +8,12 @@ import type { Effects } from '../effects.js';
 import type { TaskEvents, TaskStart } from '../task-events.js';
 
 /**
- * What becomes of pilots, the tasks of workflows. A pilot is never retried: one
- * that dies leaves the events it held to be delivered to the others, and its
- * taskforce records how it ended (as HTCondor would not restart a worker either).
+ * What becomes of pilots, the tasks of workflows. A pilot that dies (killed,
+ * out of memory, failing) is not retried: the events it held go to the
+ * others, and its taskforce records how it ended, as HTCondor would not
+ * restart a worker either. A pilot lost with its node (the node went away or
+ * shut down with the server) is no fault of its own: it waits to start again,
+ * so a restarted server carries on with its workflows.
  */
 export class PilotEngine implements TaskEvents {
   async taskStarted(uow: UnitOfWork, fx: Effects, task: Task, start: TaskStart, at: number): Promise<void> {
@@ -43,6 +46,10 @@ export class PilotEngine implements TaskEvents {
     await this.lost(uow, fx, task, error, exitCode, now);
   }
 
+  async requeueInterrupted(uow: UnitOfWork, fx: Effects, task: Task, now: number): Promise<void> {
+    await this.lost(uow, fx, task, 'its node stopped the pilot (the node shut down)', null, now);
+  }
+
   async requeueUnstarted(uow: UnitOfWork, fx: Effects, task: Task, now: number): Promise<void> {
     // It never ran: it may run elsewhere, or when the node is back.
     if (task.state === 'scheduled') {
@@ -51,17 +58,20 @@ export class PilotEngine implements TaskEvents {
     }
   }
 
-  async requeueInterrupted(uow: UnitOfWork, fx: Effects, task: Task, now: number): Promise<void> {
-    await this.lost(uow, fx, task, 'its node stopped the pilot (the node shut down)', null, now);
-  }
-
+  /** Lost with its node: it starts again while its workflow runs (a stopping one is simply over). */
   private async lost(uow: UnitOfWork, fx: Effects, task: Task, error: string, exitCode: number | null, now: number): Promise<void> {
     if (task.state === 'stopping') {
       await move(uow, fx, task, 'cancelled', { completedAt: now, error });
       return;
     }
     if (task.state !== 'running' && task.state !== 'scheduled') return;
-    await move(uow, fx, task, 'failed', { failedAt: now, exitCode, error });
+    const job = await uow.job(task.jobId);
+    if (job?.state !== 'running') {
+      await move(uow, fx, task, 'failed', { failedAt: now, exitCode, error });
+      return;
+    }
+    await move(uow, fx, task, 'pending', { nodeId: null, backendId: null, scheduledAt: null, startedAt: null, enqueuedAt: now, runAfter: now, error });
+    fx.wakeScheduler = true;
   }
 }
 

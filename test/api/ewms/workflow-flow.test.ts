@@ -44,3 +44,35 @@ describe.each(['sqlite', 'postgres'] as const)('an event workflow on %s', (kind)
     expect(ended.phase_change_log.map((c: any) => c.target_phase)).toEqual(['pre-mq-activation', 'pre-launch', 'pending-starter', 'condor-submit', 'pending-stopper', 'condor-rm', 'condor-complete']);
   });
 });
+
+describe.each(['sqlite', 'postgres'] as const)('a workflow across a restart on %s', (kind) => {
+  it('is found again, its pilots start again, and events published meanwhile are processed', async () => {
+    const first = await startTestServer(kind, { ewms: { tickMs: 200 } });
+    let second: Awaited<ReturnType<typeof startTestServer>> | undefined;
+    try {
+      let ewms = new EwmsClient(first.url, await first.server.core.identity.issueJwt('admin'));
+      const created = await ewms.ok('POST', '/v1/workflows', oneTaskWorkflow());
+      const workflowId = created.workflow.workflow_id as string;
+      const input = created.task_directives[0].input_queues[0] as string;
+      const output = created.task_directives[0].output_queues[0] as string;
+      await eventually(async () => ((await ewms.ok('POST', '/v1/query/taskforces', { query: { workflow_id: workflowId, 'compound_statuses.RUNNING': { $exists: true } } })).taskforces.length === 1 ? true : undefined), 20_000, 'a running pilot');
+      await first.close();
+
+      // On the same address: running pilots were told where their server is.
+      second = await startTestServer(kind, { ewms: { tickMs: 200 }, port: Number(new URL(first.url).port) }, { database: first.database });
+      ewms = new EwmsClient(second.url, await second.server.core.identity.issueJwt('admin'));
+      expect((await ewms.ok('GET', `/v1/workflows/${workflowId}`)).deactivated).toBeNull();
+      await ewms.ok('POST', `/v1/mqs/queues/${input}/messages`, { messages: ['after restart'] });
+      const result = await eventually(async () => {
+        const got = await ewms.ok('POST', `/v1/mqs/queues/${output}/actions/consume`, { max_messages: 10, wait: 1 });
+        return got.messages[0]?.message as string | undefined;
+      }, 30_000, 'a result after the restart');
+      expect(result).toBe('after restart');
+      const taskforce = (await ewms.ok('POST', '/v1/query/taskforces', { query: { workflow_id: workflowId } })).taskforces[0];
+      expect(taskforce.phase).toBe('condor-submit');
+    } finally {
+      await second?.close();
+      await first.destroy();
+    }
+  }, 90_000);
+});
