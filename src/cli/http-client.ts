@@ -1,5 +1,7 @@
 import type { Job, JobSummary, LogPart, Node, Page, QueueInfo } from './tork-types.js';
 
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
 /** A parsed JSON answer together with the exact text the server sent (for `--json`). */
 export interface ApiResponse<T> {
   body: T;
@@ -180,6 +182,23 @@ export class TorkClient {
     throw new UnreachableError(this.baseUrl, 'the log stream ended before the job did (server shutting down?)');
   }
 
+  /** Publishes JSON values to a workflow's queue (EWMS's queue routes). */
+  mqPublish(queue: string, messages: readonly unknown[]): Promise<ApiResponse<{ published: number }>> {
+    return this.json('POST', `/v1/mqs/queues/${encodeURIComponent(queue)}/messages`, { body: JSON.stringify({ messages }), headers: JSON_HEADERS });
+  }
+
+  mqConsume(queue: string, options: { max: number; waitSeconds: number }): Promise<ApiResponse<{ messages: Array<{ ack_id: string; message: unknown; deliveries: number }> }>> {
+    return this.json('POST', `/v1/mqs/queues/${encodeURIComponent(queue)}/actions/consume`, { body: JSON.stringify({ max_messages: options.max, wait: options.waitSeconds }), headers: JSON_HEADERS });
+  }
+
+  mqAck(queue: string, ackIds: readonly string[]): Promise<ApiResponse<{ acked: number }>> {
+    return this.json('POST', `/v1/mqs/queues/${encodeURIComponent(queue)}/actions/ack`, { body: JSON.stringify({ ack_ids: ackIds }), headers: JSON_HEADERS });
+  }
+
+  mqProfiles(workflowId: string): Promise<ApiResponse<{ mqprofiles: Array<{ mqid: string; alias: string }> }>> {
+    return this.json('GET', `/v1/mqs/workflows/${encodeURIComponent(workflowId)}/mq-profiles/public`);
+  }
+
   private async json<T>(method: string, path: string, init: { body?: string; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
     const deadline = AbortSignal.timeout(this.timeoutMs);
     const response = await this.send(method, path, { ...init, signal: deadline });
@@ -229,8 +248,10 @@ export class TorkClient {
   /** Turns an error answer into an error with the server's own words when it gave some. */
   private failure(response: Response, text: string): ServerError {
     try {
-      const { message } = JSON.parse(text) as { message?: unknown };
+      // Tork's and Zoe's `{"message"}`, EWMS's `{"code", "error"}`.
+      const { message, error } = JSON.parse(text) as { message?: unknown; error?: unknown };
       if (typeof message === 'string' && message !== '') return new ServerError(message, response.status);
+      if (typeof error === 'string' && error !== '') return new ServerError(error, response.status);
     } catch {
       // Not JSON: fall back to the status line below.
     }

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { GANTRY_VERSION } from '../version.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerKeys } from './commands/keys.js';
+import { registerMq } from './commands/mq.js';
 import { registerServe } from './commands/serve.js';
 import { registerToken } from './commands/token.js';
 import { registerUsers } from './commands/users.js';
@@ -25,6 +26,7 @@ registerClientCommands(program);
 registerUsers(program);
 registerToken(program);
 registerKeys(program);
+registerMq(program);
 
 /** After a usage error, one line that says where the usage is, instead of the whole help text. */
 function pointToHelp(command: Command, path: string[]): void {
