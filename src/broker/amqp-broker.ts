@@ -105,7 +105,8 @@ export class AmqpBroker implements MessageBroker {
     if (!connect.searchParams.has('heartbeat')) connect.searchParams.set('heartbeat', String(HEARTBEAT_SECONDS));
     this.connectUrl = connect.toString();
     const management = new URL(options.managementUrl ?? `http://${url.hostname}:15672`);
-    if (!options.managementUrl) {
+    // Without credentials of its own, the management API is asked with the broker's.
+    if (!management.username) {
       management.username = url.username;
       management.password = url.password;
     }

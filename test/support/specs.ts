@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { OpenAPIBackend } from 'openapi-backend';
+import { OpenAPIBackend, type Document } from 'openapi-backend';
 
 /**
  * The peers' published specs live beside the repository (in `../shared/specs`),
@@ -81,7 +81,7 @@ function requireAll(schema: unknown): void {
 
 async function ewmsValidatorOf(definition: Spec): Promise<OpenAPIBackend> {
   const api = new OpenAPIBackend({
-    definition,
+    definition: definition as Document,
     // Refuses a definition that is not valid OpenAPI, rather than validating against part of it.
     strict: true,
     // OpenAPI 3.1's schemas are JSON Schema 2020-12; openapi-backend compiles with Ajv's draft-07 unless told otherwise.
