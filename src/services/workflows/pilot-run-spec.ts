@@ -30,7 +30,7 @@ export function pilotRunSpec(directive: TaskDirectiveDoc, taskforce: TaskforceDo
   const environment = Object.fromEntries(Object.entries(taskforce.pilot_config.environment).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value)]));
   const steps: RunStep[] = [];
   if (directive.init_args.trim() !== '') {
-    steps.push({ role: 'pre', name: 'init', ...(directive.init_image ? { image: directive.init_image } : {}), run: directive.init_args, env: directive.init_env, files: {} });
+    steps.push({ role: 'pre', name: 'init', ...(directive.init_image ? { image: directive.init_image } : {}), run: directive.init_args, env: { ...directive.init_env, EWMS_TASKFORCE_UUID: taskforce.taskforce_uuid }, files: {} });
   }
   steps.push({
     role: 'main',

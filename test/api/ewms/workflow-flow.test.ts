@@ -76,3 +76,59 @@ describe.each(['sqlite', 'postgres'] as const)('a workflow across a restart on %
     }
   }, 90_000);
 });
+
+describe('pilots: init, failing events, limits', () => {
+  let t: TestServer;
+  let ewms: EwmsClient;
+
+  beforeAll(async () => {
+    t = await startTestServer('sqlite', { ewms: { tickMs: 200, maxDeliveries: 2 } });
+    ewms = new EwmsClient(t.url, await t.server.core.identity.issueJwt('admin'));
+  });
+  afterAll(async () => t?.destroy());
+
+  it('runs init once per pilot, dead-letters an event that keeps failing, and counts its error in top_task_errors', async () => {
+    const body = oneTaskWorkflow('grep -q bad {{INFILE}} && { echo "refusing a bad event" >&2; exit 3; }; cat {{INFILE}} > {{OUTFILE}}');
+    const task = (body.tasks as any[])[0];
+    task.init_args = 'echo init ran for $EWMS_TASKFORCE_UUID';
+    task.worker_config = { ...task.worker_config, n_cores: 1, worker_memory: '256M', max_worker_runtime: 600, priority: 7 };
+    const created = await ewms.ok('POST', '/v1/workflows', body);
+    const taskforceUuid = created.taskforces[0].taskforce_uuid as string;
+    const input = created.task_directives[0].input_queues[0] as string;
+    const output = created.task_directives[0].output_queues[0] as string;
+    await eventually(async () => ((await ewms.ok('GET', `/v1/mqs/queues/${input}`)).mqid ? true : undefined));
+    await eventually(async () => ((await ewms.request('POST', `/v1/mqs/queues/${input}/messages`, { messages: ['good 1', 'bad 2', 'good 3'] })).status === 200 ? true : undefined), 15_000, 'an activated queue');
+
+    const results: string[] = [];
+    await eventually(async () => {
+      const got = await ewms.ok('POST', `/v1/mqs/queues/${output}/actions/consume`, { max_messages: 10, wait: 1 });
+      results.push(...got.messages.map((m: any) => m.message));
+      if (got.messages.length > 0) await ewms.ok('POST', `/v1/mqs/queues/${output}/actions/ack`, { ack_ids: got.messages.map((m: any) => m.ack_id) });
+      return results.length >= 2 ? true : undefined;
+    }, 30_000, 'the good results');
+    expect(results.sort()).toEqual(['good 1', 'good 3']);
+
+    // Delivered twice (ewms.maxDeliveries), failed twice: in the dead-letter queue, with its delivery count.
+    const dead = await eventually(async () => {
+      const got = await ewms.ok('POST', `/v1/mqs/queues/${input}.dead/actions/consume`, { max_messages: 10, wait: 1 });
+      return got.messages.length > 0 ? got.messages : undefined;
+    }, 30_000, 'the dead letter');
+    expect(dead.map((m: any) => m.message)).toEqual(['bad 2']);
+    const taskforce = await eventually(async () => {
+      const doc = await ewms.ok('GET', `/v1/taskforces/${taskforceUuid}`);
+      return Object.keys(doc.top_task_errors).length > 0 ? doc : undefined;
+    }, 15_000, 'the task error in the taskforce');
+    expect(taskforce.top_task_errors).toEqual({ 'task failed (exit code 3): refusing a bad event': 2 });
+    expect(taskforce.compound_statuses).toEqual({ RUNNING: { Tasking: 1 } });
+
+    const pilot = (await t.server.core.store.db.selectFrom('tasks').selectAll().where('queue', '=', 'ewms@local').execute()).find((row) => String(row.definition).includes(taskforceUuid))!;
+    const spec = JSON.parse(pilot.run_spec!);
+    expect(spec.limits).toEqual({ cpus: 1, memoryBytes: 256 * 1024 * 1024 });
+    expect(spec.steps.map((step: any) => step.role)).toEqual(['pre', 'main']);
+    expect(spec.steps[1].timeoutMs).toBe(600_000);
+    expect(pilot.priority).toBe(7);
+    const logs = await t.server.core.store.db.selectFrom('task_logs').select('contents').where('task_id', '=', pilot.id).execute();
+    expect(logs.map((part) => part.contents).join('').match(/init ran for/g)).toEqual(['init ran for']);
+    expect(logs.map((part) => part.contents).join('')).toContain(`init ran for ${taskforceUuid}`);
+  }, 90_000);
+});
