@@ -42,6 +42,14 @@ describe.each(['sqlite', 'postgres'] as const)('an event workflow on %s', (kind)
       return doc.phase === 'condor-complete' ? doc : undefined;
     }, 20_000, 'condor-complete');
     expect(ended.phase_change_log.map((c: any) => c.target_phase)).toEqual(['pre-mq-activation', 'pre-launch', 'pending-starter', 'condor-submit', 'pending-stopper', 'condor-rm', 'condor-complete']);
+    // One core: the workflow is a ClusterCockpit job of this installation too, its pilot's node among its resources.
+    const record = await eventually(async () => {
+      const answer = await fetch(`${t.url}/api/jobs/?project=workflow&with-metadata=true`, { headers: { authorization: `Bearer ${ewms.token}` } });
+      const { jobs } = (await answer.json()) as { jobs: Array<Record<string, any>> };
+      return jobs.find((job) => job.metaData?.jobName === workflowId && job.jobState === 'completed');
+    }, 15_000, 'the workflow as a ClusterCockpit job');
+    expect(record).toMatchObject({ cluster: 'gantry', user: 'admin', project: 'workflow' });
+    expect(record.resources.length).toBe(1);
   });
 });
 
