@@ -210,6 +210,7 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     onError: (error) => logger.error({ err: error, component: 'taskforces' }, 'managing taskforces failed'),
   });
   workflows.onChange = () => taskforces.wake();
+  workflows.onDeactivated = (workflowId) => queues.deactivate(workflowId);
 
   const counters = new Counters();
   counters.start(bus);

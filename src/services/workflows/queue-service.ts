@@ -1,4 +1,4 @@
-import { deadLetterQueueOf, type MessageBroker, type QueueDepth } from '../../broker/broker.js';
+import { deadLetterQueueOf, type BrokerAccess, type MessageBroker, type QueueDepth } from '../../broker/broker.js';
 import { GantryError } from '../../core/errors.js';
 import { actsOnEverything, seesEverything, type Principal } from '../../core/identity.js';
 import * as mqQueuesRepo from '../../store/mq-queues-repo.js';
@@ -40,6 +40,9 @@ export const MAX_BATCH = 1_000;
  * queue of theirs, admins all), and the moves on them through the broker.
  */
 export class QueueService {
+  /** Each workflow's access once its queues are made: asked for again on every profile, it need not be made again. */
+  private readonly accesses = new Map<string, BrokerAccess>();
+
   constructor(
     private readonly store: Store,
     private readonly broker: MessageBroker,
@@ -51,9 +54,11 @@ export class QueueService {
 
   /** Profiles of the workflow's queues (all, or those in `queueIds`), with the workflow's credential once activated. */
   async profilesOf(workflowId: string, queueIds?: readonly string[]): Promise<MqProfile[]> {
-    const queues = (await mqQueuesRepo.ofWorkflow(this.store.db, workflowId)).filter((queue) => !queueIds || queueIds.includes(queue.queueId));
-    const activated = queues.length > 0 && queues.every((queue) => queue.activatedAt !== null);
-    const access = activated ? await this.broker.activate(workflowId, queues.map((queue) => queue.queueId)) : undefined;
+    const all = await mqQueuesRepo.ofWorkflow(this.store.db, workflowId);
+    const activated = all.length > 0 && all.every((queue) => queue.activatedAt !== null && queue.closedAt === null);
+    // The credential covers every queue of the workflow, whichever profiles are asked for.
+    const access = activated ? await this.accessOf(workflowId, all) : undefined;
+    const queues = all.filter((queue) => !queueIds || queueIds.includes(queue.queueId));
     return queues.map((queue) => ({
       mqid: queue.queueId,
       workflow_id: workflowId,
@@ -75,12 +80,22 @@ export class QueueService {
   /** Makes the workflow's queues in the broker (idempotent): from then on its profiles are activated. */
   async activate(workflowId: string): Promise<void> {
     const queues = await mqQueuesRepo.ofWorkflow(this.store.db, workflowId);
-    await this.broker.activate(workflowId, queues.map((queue) => queue.queueId));
+    this.accesses.set(workflowId, await this.broker.activate(workflowId, queues.map((queue) => queue.queueId)));
     await mqQueuesRepo.activateOfWorkflow(this.store.db, workflowId, Date.now());
   }
 
+  /** The workflow ended: its credential with the broker is withdrawn (its queues and messages stay). */
   async deactivate(workflowId: string): Promise<void> {
+    this.accesses.delete(workflowId);
     await this.broker.deactivate(workflowId);
+  }
+
+  private async accessOf(workflowId: string, queues: readonly mqQueuesRepo.WorkflowQueue[]): Promise<BrokerAccess> {
+    const known = this.accesses.get(workflowId);
+    if (known) return known;
+    const access = await this.broker.activate(workflowId, queues.map((queue) => queue.queueId));
+    this.accesses.set(workflowId, access);
+    return access;
   }
 
   async publish(principal: Principal, queueId: string, messages: readonly unknown[]): Promise<number> {

@@ -17,6 +17,7 @@ import {
   type WorkflowCollection,
   type WorkflowDoc,
 } from '../../core/workflow.js';
+import { assertJobTransition } from '../../core/states.js';
 import { findDocs, type DocPage } from '../../store/doc-query.js';
 import * as mqQueuesRepo from '../../store/mq-queues-repo.js';
 import * as nodesRepo from '../../store/nodes-repo.js';
@@ -59,6 +60,8 @@ const hex8 = (): string => randomBytes(4).toString('hex');
 export class WorkflowService {
   /** Told when there is work for the taskforce manager (a taskforce made or to be stopped). */
   onChange: () => void = () => undefined;
+  /** Told when a workflow ended, to withdraw its queue credential. */
+  onDeactivated: (workflowId: string) => Promise<void> = async () => undefined;
 
   constructor(
     private readonly store: Store,
@@ -206,6 +209,7 @@ export class WorkflowService {
       },
       [`workflow:${workflowId}`],
     );
+    await this.onDeactivated(workflowId);
     this.onChange();
     return answer;
   }
@@ -379,6 +383,7 @@ async function endJob(uow: Parameters<Parameters<Writer['run']>[0]>[0], fx: Effe
   const job = await uow.job(jobId);
   if (!job || job.state !== 'running') return;
   const to = how === 'FINISHED' ? 'completed' : 'cancelled';
+  assertJobTransition(jobId, job.state, to);
   uow.updateJob(jobId, 'running', how === 'FINISHED' ? { state: to, completedAt: now } : { state: to, cancelledAt: now, error: 'the workflow was aborted' });
   fx.emit({ type: 'job.state', job: { ...job, state: to }, from: 'running', to });
 }

@@ -24,10 +24,14 @@ describe.skipIf(!available)('an event workflow on RabbitMQ', () => {
   });
 
   it("runs events through a pilot that takes them from RabbitMQ, published and read by the user's own AMQP client", async () => {
-    const created = await ewms.ok('POST', '/v1/workflows', oneTaskWorkflow('rev {{INFILE}} > {{OUTFILE}}'));
+    // Two tasks, A's output B's input: each pilot's credential must reach its own task's queues.
+    const body = oneTaskWorkflow('rev {{INFILE}} > {{OUTFILE}}') as any;
+    body.tasks[0].output_queue_aliases = ['middle'];
+    body.tasks.push({ ...body.tasks[0], task_args: 'tr a-z A-Z < {{INFILE}} > {{OUTFILE}}', input_queue_aliases: ['middle'], output_queue_aliases: ['output-queue'] });
+    const created = await ewms.ok('POST', '/v1/workflows', body);
     const workflowId = created.workflow.workflow_id as string;
     const input = created.task_directives[0].input_queues[0] as string;
-    const output = created.task_directives[0].output_queues[0] as string;
+    const output = created.task_directives[1].output_queues[0] as string;
     const profiles = await eventually(async () => {
       const { mqprofiles } = await ewms.ok('GET', `/v1/mqs/workflows/${workflowId}/mq-profiles/public`);
       return mqprofiles.every((p: any) => p.is_activated) ? mqprofiles : undefined;
@@ -38,6 +42,7 @@ describe.skipIf(!available)('an event workflow on RabbitMQ', () => {
     // As an EWMS user's script does with the profile: its address and token, its own client.
     const url = new URL(inbound.broker_address);
     url.password = encodeURIComponent(inbound.auth_token);
+    expect(url.username).toBe(`gantry-wf-${workflowId}`);
     const connection = await amqp.connect(url.toString());
     try {
       const channel = await connection.createConfirmChannel();
@@ -54,7 +59,7 @@ describe.skipIf(!available)('an event workflow on RabbitMQ', () => {
         }
         return results.length >= 11 ? true : undefined;
       }, 30_000, 'every result');
-      expect(results.sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `${i}cba`), 'zyx'].sort());
+      expect(results.sort()).toEqual([...Array.from({ length: 10 }, (_, i) => `${i}CBA`), 'ZYX'].sort());
       // Another workflow's queue is out of this workflow's reach.
       const other = await ewms.ok('POST', '/v1/workflows', oneTaskWorkflow());
       const refused = await connection.createChannel();
@@ -65,6 +70,8 @@ describe.skipIf(!available)('an event workflow on RabbitMQ', () => {
     } finally {
       await connection.close().catch(() => undefined);
     }
-    expect(await ewms.ok('POST', `/v1/workflows/${workflowId}/actions/finished`)).toEqual({ workflow_id: workflowId, n_taskforces: 1 });
+    expect(await ewms.ok('POST', `/v1/workflows/${workflowId}/actions/finished`)).toEqual({ workflow_id: workflowId, n_taskforces: 2 });
+    // Ended: the workflow's RabbitMQ user is gone.
+    await expect(amqp.connect(url.toString())).rejects.toThrow(/ACCESS_REFUSED|403/);
   }, 120_000);
 });
