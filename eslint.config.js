@@ -14,6 +14,8 @@ const layerRules = [
   { from: 'src/worker/**', forbid: ['**/store/**', '**/services/**', '**/scheduler/**', '**/api/**', '**/cli/**'] },
   { from: 'src/broker/**', forbid: ['**/services/**', '**/scheduler/**', '**/worker/**', '**/runtime/**', '**/api/**', '**/cli/**'] },
   { from: 'src/services/**', forbid: ['**/api/**', '**/cli/**'] },
+  // The pilot runs on its own inside a task's sandbox: it may share core's types, nothing else.
+  { from: 'src/pilot/**', forbid: ['**/store/**', '**/services/**', '**/scheduler/**', '**/worker/**', '**/runtime/**', '**/api/**', '**/cli/**', '**/broker/**'] },
   { from: 'src/api/tork/**', forbid: ['**/api/zoe/**', '**/api/zeroboot/**', '**/api/cockpit/**', '**/api/ewms/**', '**/store/**'] },
 ];
 

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PilotSettings } from '../core/pilot-settings.js';
 import { HttpQueues } from './http-queues.js';
 import type { PilotMessage, QueueClient } from './queue-client.js';
 import { runTask, type TaskCommand } from './run-task.js';
@@ -14,20 +15,7 @@ import { runTask, type TaskCommand } from './run-task.js';
  * its state to Gantry, which keeps the taskforce's statuses.
  */
 
-interface Settings {
-  pilotId: string;
-  taskforceUuid: string;
-  server: string;
-  token: string;
-  inputQueues: string[];
-  outputQueues: string[];
-  profiles: Array<{ mqid: string; broker_type: string; broker_address: string; auth_token: string }>;
-  taskArgs: string;
-  taskEnv: Record<string, string>;
-  visibilityMs: number;
-}
-
-const settings = JSON.parse(process.env.GANTRY_PILOT ?? '{}') as Settings;
+const settings = JSON.parse(process.env.GANTRY_PILOT ?? '{}') as PilotSettings;
 const env = process.env;
 const concurrency = positive(env.EWMS_PILOT_MAX_CONCURRENT_TASKS, 1);
 const prefetch = Math.max(concurrency, positive(env.EWMS_PILOT_PREFETCH, concurrency * 4));

@@ -2,28 +2,10 @@ import { GantryError } from '../../core/errors.js';
 import type { RunSpec, RunStep } from '../../core/run-spec.js';
 import { parseMemoryBytes } from '../../core/units.js';
 import type { TaskDirectiveDoc, TaskforceDoc, WorkerConfig } from '../../core/workflow.js';
-import type { MqProfile } from './queue-service.js';
+import type { PilotSettings } from '../../core/pilot-settings.js';
 
 /** Where Gantry's own files are mounted in a pilot's sandbox (read-only): the pilot program and its libraries. */
 export const PILOT_HOME = '/opt/gantry';
-
-/** What a pilot is told (in GANTRY_PILOT, as JSON): where its queues are, what to run on each event. */
-export interface PilotSettings {
-  pilotId: string;
-  taskforceUuid: string;
-  /** Gantry's URL, for its status reports (and the queues, with the embedded broker). */
-  server: string;
-  /** The workflow's credential on Gantry's routes. */
-  token: string;
-  inputQueues: string[];
-  outputQueues: string[];
-  /** How to reach each queue (EWMS MQS's profiles). */
-  profiles: MqProfile[];
-  taskArgs: string;
-  taskEnv: Record<string, string>;
-  /** How long an event is held before it goes to another pilot. */
-  visibilityMs: number;
-}
 
 /** The pilot task: the directive's init command once (a pre step), then the pilot program's loop, within the worker_config's limits. */
 export function pilotRunSpec(directive: TaskDirectiveDoc, taskforce: TaskforceDoc, settings: PilotSettings, node: string): RunSpec {
