@@ -11,6 +11,7 @@ import { torkJobSummary, torkTaskSummary } from './tork/render.js';
 import { zerobootPlugin } from './zeroboot/plugin.js';
 import { zoePlugin } from './zoe/plugin.js';
 import { cockpitPlugin } from './cockpit/plugin.js';
+import { isEwmsPath } from './ewms/errors.js';
 import { ewmsPlugin } from './ewms/plugin.js';
 import { QueueTokens } from '../services/workflows/queue-tokens.js';
 
@@ -50,11 +51,13 @@ export async function buildHttpServer(core: Core, logger: Logger): Promise<{ app
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
     const allowed = METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }) !== null);
+    // EWMS's clients read `{"code", "error"}`; every other dialect `{"message"}`.
+    const body = (status: number, reason: string) => (isEwmsPath(path) ? { code: status, error: reason } : { message: reason });
     if (allowed.length > 0) {
-      void reply.status(405).header('allow', allowed.join(', ')).send({ message: 'Method Not Allowed' });
+      void reply.status(405).header('allow', allowed.join(', ')).send(body(405, 'Method Not Allowed'));
       return;
     }
-    void reply.status(404).send({ message: 'Not Found' });
+    void reply.status(404).send(body(404, 'Not Found'));
   });
   app.setErrorHandler((error, request, reply) => {
     const gantryError = toGantryError(error, request.routeOptions.bodyLimit);

@@ -62,7 +62,7 @@ export const addWorkersBody = z.object({ cluster_location: location, n_workers: 
 
 export const findBody = z
   .object({
-    query: z.record(z.string(), z.unknown()),
+    query: z.record(z.string(), z.unknown(), { error: 'query must be an object (a MongoDB filter)' }),
     projection: z.array(z.string()).min(1, 'projection needs at least one field').optional(),
     after: z.string().optional(),
   })
@@ -85,8 +85,12 @@ export const condorCompleteBody = z.object({ condor_complete_ts: z.number().int(
 const counts = z.record(z.string(), z.number().int());
 export const statusesBody = z
   .object({
-    top_task_errors_by_taskforce: z.record(z.string(), counts).optional(),
-    compound_statuses_by_taskforce: z.record(z.string(), z.record(z.string(), counts)).optional(),
+    // As EWMS's schema: when given, each names at least one taskforce.
+    top_task_errors_by_taskforce: z.record(z.string(), counts).refine((map) => Object.keys(map).length > 0, 'top_task_errors_by_taskforce must name at least one taskforce').optional(),
+    compound_statuses_by_taskforce: z
+      .record(z.string(), z.record(z.string(), counts))
+      .refine((map) => Object.keys(map).length > 0, 'compound_statuses_by_taskforce must name at least one taskforce')
+      .optional(),
   })
   .strict();
 

@@ -300,6 +300,9 @@ export function ewmsPaths(): Record<string, Schema> {
         errors: [400, 401, 403, 404],
       }),
     },
+    '/v1/': {
+      get: operation({ id: 'getRoot', tag: 'schema', summary: 'Nothing', description: "An empty object, as EWMS answers its root: a check that the API answers and takes the credential.", security: USER, ok: { description: 'An empty object.', schema: { type: 'object', additionalProperties: false } }, errors: [401] }),
+    },
     '/v1/schema/openapi': {
       get: operation({ id: 'getOpenApi', tag: 'schema', summary: 'This document', description: 'This OpenAPI document; needs no credential.', security: PUBLIC, ok: { description: 'The document.', schema: { type: 'object' } }, errors: [] }),
     },

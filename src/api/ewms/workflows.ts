@@ -26,6 +26,9 @@ const QUERY_ROUTES: Array<{ path: string; collection: WorkflowCollection; field:
 
 /** EWMS's workflows, task directives, taskforces and queries. */
 export function registerWorkflowRoutes(app: FastifyInstance, core: Core): void {
+  // EWMS's root: an empty object, for a user.
+  app.get('/v1/', userRoute('ewms'), async () => ({}));
+
   app.post('/v1/workflows', userRoute('ewms'), async (request) => {
     const body = ewmsBody(request.body, workflowBody);
     return core.workflows.create(principalOf(request), body, replayKey(request, 'workflows'));

@@ -172,6 +172,7 @@ function ewmsRoutes(): Record<string, RouteCase> {
   const body = (value: unknown) => ({ body: JSON.stringify(value), headers: jsonHeaders });
   const query = body({ query: {} });
   return {
+    'GET /v1/': { kind: 'any', call: async () => ({ path: '/v1/' }) },
     'POST /v1/workflows': { kind: 'any', call: async () => ({ path: '/v1/workflows', body: WORKFLOW(), headers: jsonHeaders }) },
     'GET /v1/workflows/:workflow_id': { kind: 'ewms-read', call: async (f) => ({ path: `/v1/workflows/${f.workflow.id}` }) },
     'POST /v1/workflows/:workflow_id/actions/abort': { kind: 'ewms-act', call: async (f) => ({ path: `/v1/workflows/${f.workflow.aborted}/actions/abort` }) },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../../src/core/identity.js';
 import { eventually, startTestServer, type TestServer } from '../../support/server.js';
 import { STORES } from '../../support/stores.js';
 import { EwmsClient, WORKER_CONFIG } from './ewms-client.js';
@@ -44,7 +45,7 @@ interface BadCase {
   method: 'GET' | 'POST';
   path: string | ((f: Fixtures) => string);
   /** The JSON body (query arguments for a GET). */
-  args?: unknown | ((f: Fixtures) => unknown);
+  args?: Record<string, unknown> | ((f: Fixtures) => Record<string, unknown>);
   /** A body sent as it is, instead of `args`. */
   raw?: string;
   status: number;
@@ -109,7 +110,7 @@ const CASES: BadCase[] = [
   { name: '$regex', method: 'POST', path: '/v1/query/task-directives', args: { query: { task_id: { $regex: '^TK' } } }, status: 400, error: 'unknown query operator: $regex' },
   { name: 'ten levels of $and', method: 'POST', path: '/v1/query/task-directives', args: { query: deeplyNested(10) }, status: 400, error: 'query nests deeper than' },
   { name: '$in with a string', method: 'POST', path: '/v1/query/task-directives', args: { query: { task_id: { $in: 'TK-x' } } }, status: 400, error: '$in on task_id needs an array' },
-  { name: 'a query that is not an object', method: 'POST', path: '/v1/query/taskforces', args: { query: 'phase=pending-starter' }, status: 400, error: 'query: Invalid input: expected record, received string' },
+  { name: 'a query that is not an object', method: 'POST', path: '/v1/query/taskforces', args: { query: 'phase=pending-starter' }, status: 400, error: 'query: query must be an object (a MongoDB filter)' },
   { name: 'no query', method: 'POST', path: '/v1/query/taskforces', args: { projection: ['phase'] }, status: 400, error: "'query' is a required property" },
   { name: 'an unknown field in a query', method: 'POST', path: '/v1/query/taskforces', args: { query: { colour: 'red' } }, status: 400, error: 'unknown field in query: colour' },
   { name: 'an unknown field in the body of a query', method: 'POST', path: '/v1/query/taskforces', args: { query: {}, sort: { timestamp: 1 } }, status: 400, error: "unknown field 'sort'" },
@@ -155,6 +156,7 @@ const CASES: BadCase[] = [
   },
   { name: 'condor-complete with a word for a time', as: 'tms', method: 'POST', path: (f) => `/v1/tms/condor-complete/taskforces/${f.active.taskforceUuid}`, args: { condor_complete_ts: 'now' }, status: 400, error: 'condor_complete_ts: Invalid input: expected number, received string' },
   { name: 'statuses with an unknown field', as: 'tms', method: 'POST', path: '/v1/tms/statuses/taskforces', args: { statuses: {} }, status: 400, error: "unknown field 'statuses'" },
+  { name: 'statuses naming no taskforce', as: 'tms', method: 'POST', path: '/v1/tms/statuses/taskforces', args: { top_task_errors_by_taskforce: {} }, status: 400, error: 'top_task_errors_by_taskforce must name at least one taskforce' },
 
   // The queues
   { name: "publishing to a deactivated workflow's queue", method: 'POST', path: (f) => `/v1/mqs/queues/${f.aborted.inputQueue}/messages`, args: { messages: ['event'] }, status: 422, error: (f) => `its workflow (${f.aborted.workflowId}) is deactivated` },
@@ -179,8 +181,8 @@ describe.each(STORES)('EWMS requests that cannot be served, on %s', (kind) => {
     return { workflowId: created.workflow.workflow_id, taskId: created.task_directives[0].task_id, taskforceUuid: created.taskforces[0].taskforce_uuid, inputQueue: created.task_directives[0].input_queues[0] };
   }
 
-  async function userClient(username: string, roles: string[]): Promise<EwmsClient> {
-    await t.server.core.identity.addUser({ username, roles: roles as any, password: `${username}-password` });
+  async function userClient(username: string, roles: Role[]): Promise<EwmsClient> {
+    await t.server.core.identity.addUser({ username, roles, password: `${username}-password` });
     return new EwmsClient(t.url, await t.server.core.identity.issueJwt(username));
   }
 
@@ -230,7 +232,7 @@ describe.each(STORES)('EWMS requests that cannot be served, on %s', (kind) => {
     let target = `${t.url}${typeof c.path === 'function' ? c.path(f) : c.path}`;
     const args = typeof c.args === 'function' ? c.args(f) : c.args;
     let body: string | undefined = c.raw;
-    if (c.method === 'GET' && args !== undefined) target += `?${new URLSearchParams(args as Record<string, string>).toString()}`;
+    if (c.method === 'GET' && args !== undefined) target += `?${new URLSearchParams(Object.entries(args).map(([key, value]): [string, string] => [key, String(value)])).toString()}`;
     else if (body === undefined && args !== undefined) body = JSON.stringify(args);
     const client = c.as === 'tms' ? tms : owner;
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(c.as === 'nobody' ? {} : { authorization: `Bearer ${client.token}` }) };
