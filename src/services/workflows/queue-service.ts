@@ -101,7 +101,8 @@ export class QueueService {
   async publish(principal: Principal, queueId: string, messages: readonly unknown[]): Promise<number> {
     const queue = await this.reachable(principal, queueId, 'act');
     if (queue.closedAt !== null) throw new GantryError('conflict', `queue ${queueId} takes no more messages: its workflow (${queue.workflowId}) is deactivated`);
-    if (queue.activatedAt === null) throw new GantryError('conflict', `queue ${queueId} is not activated yet: try again shortly`);
+    // Published to before the taskforce manager came round to it: made now (activation is idempotent).
+    if (queue.activatedAt === null) await this.activate(queue.workflowId);
     await this.broker.publish(queueId, messages.map((message) => JSON.stringify(message)));
     return messages.length;
   }

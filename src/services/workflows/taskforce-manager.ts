@@ -30,6 +30,9 @@ export interface PilotReport {
   taskErrors: Record<string, number>;
 }
 
+/** How long after a failed activation of a workflow's queues it is tried again (EWMS's activator waits too). */
+const ACTIVATION_RETRY_MS = 30_000;
+
 /** HTCondor's words for where a worker is, which EWMS's compound statuses use. */
 const CONDOR_STATUS: Record<string, string> = {
   created: 'IDLE',
@@ -57,6 +60,8 @@ export class TaskforceManager {
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly reports = new Map<string, PilotReport>();
+  /** Workflows whose queues could not be made, and when to try again (each failure is logged once, not every pass). */
+  private readonly activationRetries = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -120,9 +125,12 @@ export class TaskforceManager {
   private async activateQueues(): Promise<void> {
     const waiting = await workflowsRepo.taskforcesInPhases(this.store.db, ['pre-mq-activation']);
     for (const workflowId of new Set(waiting.map((taskforce) => taskforce.workflow_id))) {
+      if ((this.activationRetries.get(workflowId) ?? 0) > Date.now()) continue;
       try {
         await this.queues.activate(workflowId);
+        this.activationRetries.delete(workflowId);
       } catch (error) {
+        this.activationRetries.set(workflowId, Date.now() + ACTIVATION_RETRY_MS);
         for (const taskforce of waiting.filter((candidate) => candidate.workflow_id === workflowId)) {
           await this.move(taskforce, { target_phase: 'pre-launch', was_successful: false, source_event_time: null, source_entity: 'Workflow MQ Activator', context: `ERROR: ${(error as Error).message}` });
         }
