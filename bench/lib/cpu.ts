@@ -60,6 +60,38 @@ function nodeChildren(): { ownSeconds: number; reapedSeconds: number } {
   };
 }
 
+/**
+ * Starts measuring the CPU of this process's descendants named `comm` (the
+ * RabbitMQ node's `beam.smp`, PostgreSQL's `postgres`); the returned function
+ * ends it and gives CPU seconds. Counted per process: one that ends meanwhile
+ * (the backend of a pooled connection that idled out) is left out, where a
+ * plain sum would lose all it ever used and could go negative.
+ */
+export function descendantsMeter(comm: string): () => number {
+  const snapshot = (): Map<number, number> => {
+    const stats = allStats();
+    const children = new Map<number, number[]>();
+    for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s.pid]);
+    const byPid = new Map(stats.map((s) => [s.pid, s]));
+    const seconds = new Map<number, number>();
+    const visit = (pid: number): void => {
+      for (const child of children.get(pid) ?? []) {
+        const s = byPid.get(child)!;
+        if (s.comm === comm) seconds.set(s.pid, s.ownSeconds);
+        visit(child);
+      }
+    };
+    visit(process.pid);
+    return seconds;
+  };
+  const start = snapshot();
+  return () => {
+    let total = 0;
+    for (const [pid, seconds] of snapshot()) total += seconds - (start.get(pid) ?? 0);
+    return total;
+  };
+}
+
 /** Busy CPU seconds of the whole machine (every core, every process, the kernel). */
 export function machineBusySeconds(): number {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);

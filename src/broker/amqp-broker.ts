@@ -26,6 +26,9 @@ import { LeaseTable, type LeaseChannel } from './amqp-leases.js';
 import { AmqpLink, drained } from './amqp-link.js';
 import { escapeRegex, RabbitMqManagement } from './rabbitmq-management.js';
 
+/** When a workflow's connections are closed again after its user was removed. */
+const CLOSE_AGAIN_MS = [1_000, 3_000, 6_000, 12_000];
+
 export interface AmqpBrokerOptions {
   /**
    * `amqp://user:pass@host:port/vhost` (or `amqps://`) of a RabbitMQ administrator:
@@ -168,6 +171,14 @@ export class AmqpBroker implements MessageBroker {
     // The user first, so that nothing signs in again between the two calls.
     await this.management.deleteUser(username);
     await this.management.closeConnectionsOf(username);
+    // The management API knows a connection only once its statistics came in (every
+    // collect_statistics_interval): one opened just before may be missed, so look again.
+    for (const delayMs of CLOSE_AGAIN_MS) {
+      const timer = setTimeout(() => {
+        this.management.closeConnectionsOf(username).catch((error: unknown) => this.onError(error));
+      }, delayMs);
+      timer.unref();
+    }
   }
 
   async publish(queueId: string, bodies: readonly string[]): Promise<void> {

@@ -53,7 +53,7 @@ export class StoreBroker implements MessageBroker {
 
   async publish(queueId: string, bodies: readonly string[]): Promise<void> {
     if (bodies.length === 0) return;
-    await messagesRepo.publishMany(this.store.db, queueId, bodies, this.clock());
+    await messagesRepo.publishMany(this.store.db, this.store.dialect, queueId, bodies, this.clock());
     this.published.emit(queueId);
   }
 
@@ -70,14 +70,14 @@ export class StoreBroker implements MessageBroker {
 
   async ack(queueId: string, ackIds: readonly string[]): Promise<number> {
     let acked = 0;
-    for (const [lease, ids] of byLease(ackIds)) acked += await messagesRepo.ackMany(this.store.db, queueId, lease, ids);
+    for (const [lease, ids] of byLease(ackIds)) acked += await messagesRepo.ackMany(this.store.db, this.store.dialect, queueId, lease, ids);
     return acked;
   }
 
   async nack(queueId: string, ackIds: readonly string[], delayMs = 0): Promise<number> {
     let released = 0;
     const visibleAt = this.clock() + delayMs;
-    for (const [lease, ids] of byLease(ackIds)) released += await messagesRepo.releaseMany(this.store.db, queueId, lease, ids, visibleAt);
+    for (const [lease, ids] of byLease(ackIds)) released += await messagesRepo.releaseMany(this.store.db, this.store.dialect, queueId, lease, ids, visibleAt);
     if (released > 0 && delayMs === 0) this.published.emit(queueId);
     return released;
   }

@@ -3,7 +3,8 @@ import type { Database } from './tables.js';
 
 /**
  * The one place where SQLite and PostgreSQL differ for Gantry: how a claim locks
- * rows, how a batch of rows is passed as JSON, and how text search is spelled.
+ * rows, how a batch of rows or values is passed in one parameter, and how text
+ * search is spelled.
  * Everything else is plain Kysely.
  */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -44,6 +45,26 @@ export function jsonArrayHasAny(dialect: SqlDialect, column: string, values: rea
     return sql<boolean>`exists (select 1 from jsonb_array_elements_text(${sql.ref(column)}::jsonb) as e(v) where e.v = any(${[...values]}::text[]))`;
   }
   return sql<boolean>`exists (select 1 from json_each(${sql.ref(column)}) where value in (${sql.join([...values])}))`;
+}
+
+/**
+ * A list of values bound as one parameter, so that a statement's text is the
+ * same for any number of them (compiled once, parsed once per PostgreSQL
+ * connection): PostgreSQL binds an array, SQLite its JSON text.
+ */
+export function arrayParam(dialect: SqlDialect, values: readonly unknown[]): unknown {
+  return dialect === 'postgres' ? values : JSON.stringify(values);
+}
+
+/** The elements of such a text parameter as rows, aliased `e`: each `value`, and `order`, its position. */
+export function textElements(dialect: SqlDialect, param: unknown): { from: RawBuilder<unknown>; value: RawBuilder<unknown>; order: RawBuilder<unknown> } {
+  if (dialect === 'postgres') return { from: sql`unnest(${param}::text[]) with ordinality as e(value, n)`, value: sql`e.value`, order: sql`e.n` };
+  return { from: sql`json_each(${param}) as e`, value: sql`e.value`, order: sql`e.key` };
+}
+
+/** True when `column` (an integer) is one of the values of such a parameter, spelled so that an index on it is searched. */
+export function inIntegerArray(dialect: SqlDialect, column: string, param: unknown): RawBuilder<boolean> {
+  return dialect === 'postgres' ? sql<boolean>`${sql.ref(column)} = any(${param}::bigint[])` : sql<boolean>`${sql.ref(column)} in (select value from json_each(${param}))`;
 }
 
 /** Case-insensitive substring match, spelled the same on both databases. */

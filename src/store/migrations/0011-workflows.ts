@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 /**
  * Event workflows (EWMS): workflows, their task directives and taskforces, kept
@@ -66,8 +66,12 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
     .execute();
   await db.schema.createIndex('mq_queues_workflow').on('mq_queues').column('workflow_id').execute();
 
+  // Every statement on the messages names the queue, so on PostgreSQL one index,
+  // the primary key (queue_id, id), serves claims (a queue's messages in id order)
+  // and acks alike; a second index on id alone cost an insertion per message.
+  // SQLite keeps its rowid as the key and indexes (queue_id, id) beside it.
   const messages = db.schema.createTable('mq_messages');
-  await (dialect === 'postgres' ? messages.addColumn('id', 'bigserial', (c) => c.primaryKey()) : messages.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()))
+  await (dialect === 'postgres' ? messages.addColumn('id', 'bigserial', (c) => c.notNull()) : messages.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()))
     .addColumn('queue_id', 'text', (c) => c.notNull())
     .addColumn('body', 'text', (c) => c.notNull())
     .addColumn('published_at', big, (c) => c.notNull())
@@ -76,6 +80,11 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
     .addColumn('deliveries', 'integer', (c) => c.notNull())
     // The token of the delivery that holds it; an ack must present it.
     .addColumn('lease', 'text')
+    // PostgreSQL: pages half full, so that a claim (which changes no indexed
+    // column) writes the new row version beside the old one, a HOT update that
+    // adds no index entry. Full pages made each claim add an entry at the
+    // queue's head, which the next claims then walked over.
+    .$call((table) => (dialect === 'postgres' ? table.addPrimaryKeyConstraint('mq_messages_pkey', ['queue_id', 'id']).modifyEnd(sql`with (fillfactor = 50)`) : table))
     .execute();
-  await db.schema.createIndex('mq_messages_queue').on('mq_messages').columns(['queue_id', 'id']).execute();
+  if (dialect === 'sqlite') await db.schema.createIndex('mq_messages_queue').on('mq_messages').columns(['queue_id', 'id']).execute();
 }
