@@ -210,7 +210,9 @@ export async function startCore(options: BuildCoreOptions): Promise<Core & { sto
     onError: (error) => logger.error({ err: error, component: 'taskforces' }, 'managing taskforces failed'),
   });
   workflows.onChange = () => taskforces.wake();
-  workflows.onDeactivated = (workflowId) => queues.deactivate(workflowId);
+  // The workflow has ended either way; a broker that cannot withdraw its credential now is logged, not the user's failure.
+  workflows.onDeactivated = (workflowId) =>
+    queues.deactivate(workflowId).catch((error: unknown) => logger.error({ err: error, workflowId, component: 'queues' }, "withdrawing an ended workflow's queue credential failed"));
 
   const counters = new Counters();
   counters.start(bus);

@@ -170,9 +170,11 @@ export class AmqpBroker implements MessageBroker {
     const username = workflowUser(workflowId);
     // The user first, so that nothing signs in again between the two calls.
     await this.management.deleteUser(username);
-    await this.management.closeConnectionsOf(username);
     // The management API knows a connection only once its statistics came in (every
     // collect_statistics_interval): one opened just before may be missed, so look again.
+    // It also answers 500 now and then while a connection of the user is going away;
+    // the later looks close what this one could not.
+    await this.management.closeConnectionsOf(username).catch((error: unknown) => this.onError(error));
     for (const delayMs of CLOSE_AGAIN_MS) {
       const timer = setTimeout(() => {
         this.management.closeConnectionsOf(username).catch((error: unknown) => this.onError(error));
