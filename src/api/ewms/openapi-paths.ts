@@ -148,7 +148,7 @@ export function ewmsPaths(): Record<string, Schema> {
         id: 'reportPilotStatus',
         tag: 'taskforces',
         summary: "Report a pilot's state",
-        description: "Sent by Gantry's pilots with their workflow's queue token (a token of another workflow is refused with 400); users who see the taskforce may send it too. Each report replaces the pilot's previous one, so it is safe to replay.",
+        description: "Sent by Gantry's pilots with their workflow's queue token (to a token of another workflow the taskforce is not there: 404); admins may send it too, other users get 403. Each report replaces the pilot's previous one, so it is safe to replay.",
         security: QUEUE,
         parameters: ['TaskforceUuid'],
         body: { schema: ref('PilotStatusRequest'), required: true },

@@ -3,7 +3,6 @@ import type { WorkflowCollection } from '../../core/workflow.js';
 import type { Core } from '../../gantry.js';
 import { principalOf, queueRoute, userRoute } from '../auth/route-auth.js';
 import { addWorkersBody, ewmsBody, findBody, pilotStatusBody, workflowBody } from './bodies.js';
-import { GantryError } from '../../core/errors.js';
 
 type WorkflowParams = { Params: { workflow_id: string } };
 type TaskParams = { Params: { task_id: string } };
@@ -55,13 +54,9 @@ export function registerWorkflowRoutes(app: FastifyInstance, core: Core): void {
 
   // A pilot's report of itself (Gantry's own pilots; EWMS's reach their TMS through HTCondor instead).
   app.post<TaskforceParams>('/v1/taskforces/:taskforce_uuid/pilot-status', queueRoute('ewms'), async (request) => {
-    const principal = principalOf(request);
-    if (principal.via !== 'queue-token' && !principal.roles.includes('admin')) throw new GantryError('forbidden', "this route is for a workflow's pilots: present its queue token");
     const body = ewmsBody(request.body, pilotStatusBody);
-    const taskforce = await core.workflows.taskforce({ ...principal, roles: ['admin'] }, request.params.taskforce_uuid);
-    if (principal.via === 'queue-token' && principal.workflowId !== taskforce.workflow_id) throw new GantryError('not_found', `no taskforce found with uuid: ${request.params.taskforce_uuid}`);
-    core.taskforces.report(body.pilot_id, { state: body.state, taskErrors: body.task_errors });
-    return { taskforce_uuid: taskforce.taskforce_uuid };
+    await core.taskforces.report(principalOf(request), request.params.taskforce_uuid, body.pilot_id, { state: body.state, taskErrors: body.task_errors });
+    return { taskforce_uuid: request.params.taskforce_uuid };
   });
 
   for (const route of QUERY_ROUTES) {

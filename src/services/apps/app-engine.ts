@@ -3,12 +3,12 @@ import { GantryError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Job, Task } from '../../core/model.js';
 import type { RunOutcome } from '../../core/run-spec.js';
-import { assertJobTransition, assertTaskTransition, TERMINAL_JOB_STATES, type JobState, type TaskState } from '../../core/states.js';
+import { assertJobTransition, TERMINAL_JOB_STATES, type JobState } from '../../core/states.js';
 import * as appsRepo from '../../store/apps-repo.js';
 import type * as jobsRepo from '../../store/jobs-repo.js';
-import type * as tasksRepo from '../../store/tasks-repo.js';
 import type { UnitOfWork } from '../../store/unit-of-work.js';
 import type { Effects } from '../effects.js';
+import { moveTask, stopTask } from '../task-moves.js';
 import type { TaskEvents, TaskStart } from '../task-events.js';
 import { serviceRunSpec } from './service-run-spec.js';
 
@@ -54,7 +54,7 @@ export class AppEngine implements TaskEvents {
   async preempt(uow: UnitOfWork, fx: Effects, taskId: string): Promise<boolean> {
     const task = await uow.task(taskId);
     if (!task || (task.state !== 'scheduled' && task.state !== 'running')) return false;
-    await this.stopTask(uow, fx, task);
+    await stopTask(uow, fx, task);
     return true;
   }
 
@@ -114,23 +114,14 @@ export class AppEngine implements TaskEvents {
   }
 
   private async stopAll(uow: UnitOfWork, fx: Effects, jobId: string): Promise<void> {
-    for (const task of await uow.tasksOfJob(jobId, ['pending', 'scheduled', 'running'])) await this.stopTask(uow, fx, task);
-  }
-
-  private async stopTask(uow: UnitOfWork, fx: Effects, task: Task): Promise<void> {
-    if (task.nodeId && (task.state === 'scheduled' || task.state === 'running')) {
-      await this.moveTask(uow, fx, task, 'stopping');
-      fx.cancels.push({ nodeId: task.nodeId, taskId: task.id, attempt: task.attempt });
-    } else if (task.state === 'pending' || task.state === 'scheduled') {
-      await this.moveTask(uow, fx, task, 'cancelled', { completedAt: Date.now() });
-    }
+    for (const task of await uow.tasksOfJob(jobId, ['pending', 'scheduled', 'running'])) await stopTask(uow, fx, task);
   }
 
   // ---- what nodes report ------------------------------------------------
 
   async taskStarted(uow: UnitOfWork, fx: Effects, task: Task, start: TaskStart, at: number): Promise<void> {
     if (task.state !== 'scheduled') return;
-    await this.moveTask(uow, fx, task, 'running', { startedAt: at, backendId: start.backendId });
+    await moveTask(uow, fx, task, 'running', { startedAt: at, backendId: start.backendId });
     if (start.endpoints) {
       const instance = await appsRepo.instanceByTask(uow.db, task.id);
       if (instance) {
@@ -155,7 +146,7 @@ export class AppEngine implements TaskEvents {
   async taskFinished(uow: UnitOfWork, fx: Effects, task: Task, outcome: RunOutcome, now: number): Promise<void> {
     fx.wakeApps = true;
     if (task.state === 'stopping') {
-      await this.moveTask(uow, fx, task, 'cancelled', { completedAt: now, exitCode: outcome.exitCode, error: outcome.error ?? 'stopped' });
+      await moveTask(uow, fx, task, 'cancelled', { completedAt: now, exitCode: outcome.exitCode, error: outcome.error ?? 'stopped' });
       const job = await uow.job(task.jobId);
       const instance = await appsRepo.instanceByTask(uow.db, task.id);
       // Stopped while its execution goes on: an elastic instance that made room, to run again when there is some.
@@ -165,8 +156,8 @@ export class AppEngine implements TaskEvents {
     if (task.state !== 'running' && task.state !== 'scheduled') return;
     const ok = outcome.end === 'exited' && outcome.exitCode === 0;
     const ended = ok
-      ? await this.moveTask(uow, fx, task, 'completed', { completedAt: now, exitCode: 0, startedAt: task.startedAt ?? now })
-      : await this.moveTask(uow, fx, task, 'failed', { failedAt: now, exitCode: outcome.exitCode, error: outcome.error ?? `service ended: ${outcome.end}` });
+      ? await moveTask(uow, fx, task, 'completed', { completedAt: now, exitCode: 0, startedAt: task.startedAt ?? now })
+      : await moveTask(uow, fx, task, 'failed', { failedAt: now, exitCode: outcome.exitCode, error: outcome.error ?? `service ended: ${outcome.end}` });
     await this.afterServiceEnded(uow, fx, ended, ok, now);
   }
 
@@ -194,7 +185,7 @@ export class AppEngine implements TaskEvents {
       return;
     }
     if (task.state !== 'running' && task.state !== 'scheduled') return;
-    await this.moveTask(uow, fx, task, 'failed', { failedAt: now, error: reason });
+    await moveTask(uow, fx, task, 'failed', { failedAt: now, error: reason });
     fx.wakeApps = true;
     const job = await uow.job(task.jobId);
     if (!job || (job.state !== 'scheduled' && job.state !== 'running')) return;
@@ -234,14 +225,6 @@ export class AppEngine implements TaskEvents {
     const next: Job = { ...job, ...patch, state: to };
     fx.emit({ type: 'job.state', job: next, from: job.state, to });
     if (TERMINAL_JOB_STATES.has(to)) fx.wakeApps = true;
-    return next;
-  }
-
-  private async moveTask(uow: UnitOfWork, fx: Effects, task: Task, to: TaskState, patch: tasksRepo.TaskPatch = {}): Promise<Task> {
-    assertTaskTransition(task.id, task.state, to);
-    if (!uow.updateTask(task.id, task.state, { ...patch, state: to })) throw new GantryError('conflict', `task ${task.id} changed while it was being updated`);
-    const next: Task = { ...task, ...patch, state: to };
-    fx.emit({ type: 'task.state', task: next, from: task.state, to });
     return next;
   }
 }

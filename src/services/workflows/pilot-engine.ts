@@ -1,10 +1,8 @@
-import { GantryError } from '../../core/errors.js';
 import type { Task } from '../../core/model.js';
 import type { RunOutcome } from '../../core/run-spec.js';
-import { assertTaskTransition, type TaskState } from '../../core/states.js';
-import type * as tasksRepo from '../../store/tasks-repo.js';
 import type { UnitOfWork } from '../../store/unit-of-work.js';
 import type { Effects } from '../effects.js';
+import { moveTask } from '../task-moves.js';
 import type { TaskEvents, TaskStart } from '../task-events.js';
 
 /**
@@ -18,7 +16,7 @@ import type { TaskEvents, TaskStart } from '../task-events.js';
 export class PilotEngine implements TaskEvents {
   async taskStarted(uow: UnitOfWork, fx: Effects, task: Task, start: TaskStart, at: number): Promise<void> {
     if (task.state !== 'scheduled') return;
-    await move(uow, fx, task, 'running', { startedAt: at, backendId: start.backendId });
+    await moveTask(uow, fx, task, 'running', { startedAt: at, backendId: start.backendId });
   }
 
   async taskProgress(): Promise<void> {
@@ -27,18 +25,18 @@ export class PilotEngine implements TaskEvents {
 
   async taskFinished(uow: UnitOfWork, fx: Effects, task: Task, outcome: RunOutcome, now: number): Promise<void> {
     if (task.state === 'stopping') {
-      await move(uow, fx, task, 'cancelled', { completedAt: now, exitCode: outcome.exitCode, error: outcome.error ?? 'stopped' });
+      await moveTask(uow, fx, task, 'cancelled', { completedAt: now, exitCode: outcome.exitCode, error: outcome.error ?? 'stopped' });
       return;
     }
     if (task.state === 'pending') {
-      await move(uow, fx, task, 'cancelled', { completedAt: now, error: outcome.error ?? 'stopped' });
+      await moveTask(uow, fx, task, 'cancelled', { completedAt: now, error: outcome.error ?? 'stopped' });
       return;
     }
     if (task.state !== 'running' && task.state !== 'scheduled') return;
     if (outcome.end === 'exited' && outcome.exitCode === 0) {
-      await move(uow, fx, task, 'completed', { completedAt: now, exitCode: 0, startedAt: task.startedAt ?? now });
+      await moveTask(uow, fx, task, 'completed', { completedAt: now, exitCode: 0, startedAt: task.startedAt ?? now });
     } else {
-      await move(uow, fx, task, 'failed', { failedAt: now, exitCode: outcome.exitCode, error: outcome.error ?? `pilot ended: ${outcome.end}` });
+      await moveTask(uow, fx, task, 'failed', { failedAt: now, exitCode: outcome.exitCode, error: outcome.error ?? `pilot ended: ${outcome.end}` });
     }
   }
 
@@ -53,7 +51,7 @@ export class PilotEngine implements TaskEvents {
   async requeueUnstarted(uow: UnitOfWork, fx: Effects, task: Task, now: number): Promise<void> {
     // It never ran: it may run elsewhere, or when the node is back.
     if (task.state === 'scheduled') {
-      await move(uow, fx, task, 'pending', { nodeId: null, scheduledAt: null, enqueuedAt: now, runAfter: now });
+      await moveTask(uow, fx, task, 'pending', { nodeId: null, scheduledAt: null, enqueuedAt: now, runAfter: now });
       fx.wakeScheduler = true;
     }
   }
@@ -61,22 +59,16 @@ export class PilotEngine implements TaskEvents {
   /** Lost with its node: it starts again while its workflow runs (a stopping one is simply over). */
   private async lost(uow: UnitOfWork, fx: Effects, task: Task, error: string, exitCode: number | null, now: number): Promise<void> {
     if (task.state === 'stopping') {
-      await move(uow, fx, task, 'cancelled', { completedAt: now, error });
+      await moveTask(uow, fx, task, 'cancelled', { completedAt: now, error });
       return;
     }
     if (task.state !== 'running' && task.state !== 'scheduled') return;
     const job = await uow.job(task.jobId);
     if (job?.state !== 'running') {
-      await move(uow, fx, task, 'failed', { failedAt: now, exitCode, error });
+      await moveTask(uow, fx, task, 'failed', { failedAt: now, exitCode, error });
       return;
     }
-    await move(uow, fx, task, 'pending', { nodeId: null, backendId: null, scheduledAt: null, startedAt: null, enqueuedAt: now, runAfter: now, error });
+    await moveTask(uow, fx, task, 'pending', { nodeId: null, backendId: null, scheduledAt: null, startedAt: null, enqueuedAt: now, runAfter: now, error });
     fx.wakeScheduler = true;
   }
-}
-
-async function move(uow: UnitOfWork, fx: Effects, task: Task, to: TaskState, patch: tasksRepo.TaskPatch): Promise<void> {
-  assertTaskTransition(task.id, task.state, to);
-  if (!uow.updateTask(task.id, task.state, { ...patch, state: to })) throw new GantryError('conflict', `task ${task.id} changed while it was being updated`);
-  fx.emit({ type: 'task.state', task: { ...task, ...patch, state: to }, from: task.state, to });
 }

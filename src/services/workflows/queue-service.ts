@@ -108,19 +108,19 @@ export class QueueService {
   }
 
   async consume(principal: Principal, queueId: string, request: ConsumeRequest): Promise<QueueMessage[]> {
-    const queue = await this.reachableForReading(principal, queueId, 'act');
+    const queue = await this.reachableOrDeadLetters(principal, queueId, 'act');
     if (queue.activatedAt === null) return [];
     const delivered = await this.broker.consume(queueId, request);
     return delivered.map((message) => ({ ack_id: message.ackId, message: parseBody(message.body), deliveries: message.deliveries }));
   }
 
   async ack(principal: Principal, queueId: string, ackIds: readonly string[]): Promise<number> {
-    await this.reachableForReading(principal, queueId, 'act');
+    await this.reachableOrDeadLetters(principal, queueId, 'act');
     return this.broker.ack(queueId, ackIds);
   }
 
   async nack(principal: Principal, queueId: string, ackIds: readonly string[], delayMs: number): Promise<number> {
-    await this.reachableForReading(principal, queueId, 'act');
+    await this.reachableOrDeadLetters(principal, queueId, 'act');
     return this.broker.nack(queueId, ackIds, delayMs);
   }
 
@@ -130,12 +130,12 @@ export class QueueService {
   }
 
   async depth(principal: Principal, queueId: string): Promise<QueueDepth> {
-    await this.reachableForReading(principal, queueId, 'read');
+    await this.reachableOrDeadLetters(principal, queueId, 'read');
     return this.broker.depth(queueId);
   }
 
   /** A queue's dead-letter queue can be read and acked like the queue itself. */
-  private async reachableForReading(principal: Principal, queueId: string, mode: 'read' | 'act'): Promise<mqQueuesRepo.WorkflowQueue> {
+  private async reachableOrDeadLetters(principal: Principal, queueId: string, mode: 'read' | 'act'): Promise<mqQueuesRepo.WorkflowQueue> {
     const main = queueId.endsWith('.dead') ? queueId.slice(0, -'.dead'.length) : queueId;
     const queue = await this.reachable(principal, main, mode);
     return main === queueId ? queue : { ...queue, queueId: deadLetterQueueOf(main) };

@@ -1,3 +1,5 @@
+import { GantryError } from '../../core/errors.js';
+import type { Principal } from '../../core/identity.js';
 import { newId } from '../../core/ids.js';
 import type { Task } from '../../core/model.js';
 import { TERMINAL_TASK_STATES } from '../../core/states.js';
@@ -6,12 +8,12 @@ import type { Store } from '../../store/open.js';
 import * as workflowsRepo from '../../store/workflows-repo.js';
 import type { UnitOfWork } from '../../store/unit-of-work.js';
 import { CoalescedPasses } from '../coalesced-passes.js';
-import type { Effects } from '../effects.js';
 import type { EventBus } from '../event-bus.js';
 import type { Writer } from '../writer.js';
 import { pilotRunSpec } from './pilot-run-spec.js';
 import type { QueueService } from './queue-service.js';
 import type { QueueTokens } from './queue-tokens.js';
+import { stopTask } from '../task-moves.js';
 
 export interface TaskforceManagerOptions {
   tickMs: number;
@@ -96,7 +98,11 @@ export class TaskforceManager {
   }
 
   /** A pilot's report of its state and task errors, folded into its taskforce's statuses on the next pass. */
-  report(pilotId: string, report: PilotReport): void {
+  async report(principal: Principal, taskforceUuid: string, pilotId: string, report: PilotReport): Promise<void> {
+    if (principal.via !== 'queue-token' && !principal.roles.includes('admin')) throw new GantryError('forbidden', "this route is for a workflow's pilots: present its queue token");
+    const taskforce = await workflowsRepo.getTaskforce(this.store.db, taskforceUuid);
+    // A queue token reaches its own workflow's taskforces only; others are not there for it.
+    if (!taskforce || (principal.via === 'queue-token' && principal.workflowId !== taskforce.workflow_id)) throw new GantryError('not_found', `no taskforce found with uuid: ${taskforceUuid}`);
     this.reports.set(pilotId, report);
     this.wake();
   }
@@ -204,7 +210,7 @@ export class TaskforceManager {
         if (current?.phase !== 'pending-stopper' || current.cluster_id === null) return;
         const workflow = await workflowsRepo.getWorkflow(uow.db, current.workflow_id);
         if (!workflow) return;
-        for (const task of await pilotsOf(uow, workflow.jobId, current.taskforce_uuid)) await stopTask(uow, fx, task);
+        for (const task of await pilotsOf(uow, workflow.jobId, current.taskforce_uuid)) await stopTask(uow, fx, task, 'its workflow was deactivated');
         await workflowsRepo.updateTaskforce(uow.db, withPhaseChange(current, tmsChange('condor-rm', ''), Date.now()), 'pending-stopper');
       },
       [`workflow:${taskforce.workflow_id}`],
@@ -267,17 +273,6 @@ function topErrors(errors: Record<string, number>): Record<string, number> {
 async function pilotsOf(uow: UnitOfWork, jobId: string, taskforceUuid: string): Promise<Task[]> {
   const tasks = await uow.tasksOfJob(jobId, ['created', 'pending', 'scheduled', 'running', 'stopping', 'completed', 'failed', 'cancelled']);
   return tasks.filter((task) => (task.definition as { taskforceUuid?: string } | null)?.taskforceUuid === taskforceUuid);
-}
-
-async function stopTask(uow: UnitOfWork, fx: Effects, task: Task): Promise<void> {
-  if (task.nodeId && (task.state === 'scheduled' || task.state === 'running')) {
-    uow.updateTask(task.id, task.state, { state: 'stopping' });
-    fx.emit({ type: 'task.state', task: { ...task, state: 'stopping' }, from: task.state, to: 'stopping' });
-    fx.cancels.push({ nodeId: task.nodeId, taskId: task.id, attempt: task.attempt });
-  } else if (task.state === 'pending' || task.state === 'scheduled') {
-    uow.updateTask(task.id, task.state, { state: 'cancelled', completedAt: Date.now(), error: 'its workflow was deactivated' });
-    fx.emit({ type: 'task.state', task: { ...task, state: 'cancelled' }, from: task.state, to: 'cancelled' });
-  }
 }
 
 function pilotTask(id: string, jobId: string, taskforce: TaskforceDoc, inputQueues: string[], index: number, runSpec: Task['runSpec'], location: string, now: number): Task {

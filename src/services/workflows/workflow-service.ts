@@ -25,6 +25,7 @@ import type { Store } from '../../store/open.js';
 import * as workflowsRepo from '../../store/workflows-repo.js';
 import type { Effects } from '../effects.js';
 import type { Writer } from '../writer.js';
+import { memoryBytesOf } from './pilot-run-spec.js';
 import type { AddWorkersRequest, TaskRequest, WorkflowRequest } from './workflow-request.js';
 
 export interface WorkflowSettings {
@@ -70,7 +71,7 @@ export class WorkflowService {
   ) {}
 
   async create(principal: Principal, request: WorkflowRequest, replayKey: string): Promise<CreatedWorkflow> {
-    checkPilotEnvironments(request.tasks);
+    checkTasks(request.tasks);
     const aliases = queueAliasesOf(request);
     const locations = await this.knownLocations();
     for (const task of request.tasks) {
@@ -324,8 +325,14 @@ function digestOf(replayKey: string): string {
   return createHash('sha256').update(replayKey).digest('base64url');
 }
 
-function checkPilotEnvironments(tasks: readonly TaskRequest[]): void {
+function checkTasks(tasks: readonly TaskRequest[]): void {
   tasks.forEach((task, index) => {
+    // Read now, not when the pilots start: a size no pilot could get would leave its taskforce waiting for ever.
+    try {
+      memoryBytesOf(task.worker_config.worker_memory);
+    } catch (error) {
+      throw new GantryError('invalid_input', `tasks[${index}].${(error as Error).message}`);
+    }
     for (const name of RESERVED_PILOT_ENV) {
       if (task.pilot_config?.environment && name in task.pilot_config.environment) {
         throw new GantryError('invalid_input', `tasks[${index}].pilot_config.environment cannot include the attribute '${name}'. Use the top-level equivalent attribute instead.`);

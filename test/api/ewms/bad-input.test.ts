@@ -68,6 +68,14 @@ const CASES: BadCase[] = [
   { name: 'an unknown field in a task', method: 'POST', path: '/v1/workflows', args: workflowRequest({ colour: 'red' }), status: 400, error: "tasks.0: unknown field 'colour'" },
   { name: 'a number of workers that is a word', method: 'POST', path: '/v1/workflows', args: workflowRequest({ n_workers: 'two' }), status: 400, error: 'tasks.0.n_workers: Invalid input: expected number, received string' },
   {
+    name: 'a worker memory that is no size',
+    method: 'POST',
+    path: '/v1/workflows',
+    args: workflowRequest({ worker_config: { ...WORKER_CONFIG, worker_memory: 'lots' } }),
+    status: 400,
+    error: 'tasks[0].worker_config.worker_memory: invalid memory size "lots"',
+  },
+  {
     name: "a pilot setting that the task's own fields set",
     method: 'POST',
     path: '/v1/workflows',
